@@ -1,0 +1,41 @@
+# feedpub — developer entry points. Every target works on a fresh clone.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: install run test lint bench bench-quick system-deps clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[s3,sftp,dev]'
+	touch $(STAMP)
+
+# Build the sample publication (feeds/ + entries/) into public/.
+run: install
+	$(VENV)/bin/feedpub build
+
+# System programs the publish tests talk to: sshd and rsync (Debian packages).
+system-deps:
+	@sh scripts/system-deps.sh
+
+test: install system-deps
+	$(PY) -m pytest -q
+	$(MAKE) --no-print-directory bench-quick
+
+lint: install
+	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/ruff format --check src tests bench
+	$(VENV)/bin/mypy
+
+bench: install system-deps
+	$(PY) bench/run.py
+
+bench-quick: install
+	$(PY) bench/run.py --quick
+
+clean:
+	rm -rf $(VENV) public .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,5 @@
+"""``python -m feedpub``."""
+
+from feedpub.cli import entry_point
+
+entry_point()

@@ -1,0 +1,205 @@
+"""The command line: options → one library call → echo. User errors become exit codes here, once."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+from feedpub import __version__
+from feedpub.errors import FeedpubError, Problem
+
+log = logging.getLogger("feedpub")
+
+EXAMPLES = """
+\b
+Examples:
+  feedpub init my-briefings        start a publication
+  feedpub new "Talks in Istanbul"  write a new entry file
+  feedpub build                    build public/ from entries/ and feeds/
+  feedpub validate                 check the feeds of the last build
+  feedpub pull                     fetch the sources entries cite
+  feedpub publish --dry-run        show what would be uploaded
+  feedpub run --quiet              the cron job: pull, build, validate, publish
+"""
+
+
+class Options:
+    """What the group's options give every command."""
+
+    def __init__(self, root: Path, quiet: bool, verbose: int) -> None:
+        self.root = root
+        self.quiet = quiet
+        self.verbose = verbose
+
+    def say(self, message: str) -> None:
+        if not self.quiet:
+            click.echo(message)
+
+
+pass_options = click.make_pass_decorator(Options)
+
+
+def parse_now(value: str | None) -> datetime | None:
+    """``--now`` for previews and tests: an ISO 8601 time; naive means UTC."""
+    if value is None:
+        return None
+    from datetime import UTC
+
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise click.BadParameter(f"expected an ISO 8601 time, got {value!r}") from exc
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+now_option = click.option(
+    "--now",
+    metavar="TIME",
+    help="Pretend the clock says TIME (ISO 8601): which scheduled entries are due.",
+)
+
+
+@click.group(epilog=EXAMPLES, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="feedpub")
+@click.option(
+    "--root",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="FEEDPUB_ROOT",
+    default=".",
+    show_default=True,
+    help="The publication root (also FEEDPUB_ROOT).",
+)
+@click.option("-q", "--quiet", is_flag=True, help="Print only problems.")
+@click.option("-v", "--verbose", count=True, help="Say more (repeat for debug output).")
+@click.pass_context
+def cli(ctx: click.Context, root: Path, quiet: bool, verbose: int) -> None:
+    """feedpub: YAML briefings in, validated RSS, Atom and JSON feeds out, published anywhere."""
+    level = logging.WARNING if quiet else (logging.DEBUG if verbose > 1 else logging.INFO)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    log.handlers[:] = [handler]
+    log.setLevel(level if verbose else max(level, logging.WARNING))
+    log.propagate = False
+    ctx.obj = Options(root=root, quiet=quiet, verbose=verbose)
+
+
+# Commands attach the group's options as `root`/`quiet`/`verbose` after the command name too,
+# so `feedpub build --root DIR` works as the README shows.
+def root_option(func: Any) -> Any:
+    def set_root(ctx: click.Context, _param: click.Parameter, value: Path | None) -> None:
+        if value is not None:
+            ctx.find_object(Options).root = value  # type: ignore[union-attr]
+
+    def set_quiet(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+        if value:
+            ctx.find_object(Options).quiet = True  # type: ignore[union-attr]
+
+    func = click.option(
+        "--root",
+        type=click.Path(file_okay=False, path_type=Path),
+        expose_value=False,
+        callback=set_root,
+        help="The publication root (also FEEDPUB_ROOT).",
+    )(func)
+    return click.option(
+        "-q", "--quiet", is_flag=True, expose_value=False, callback=set_quiet, help="Print only problems."
+    )(func)
+
+
+def print_problems(problems: Sequence[Problem]) -> None:
+    for problem in problems:
+        click.echo(str(problem), err=True)
+
+
+# --- build ---------------------------------------------------------------------------------
+
+
+@cli.command()
+@root_option
+@now_option
+@pass_options
+def build(opts: Options, now: str | None) -> None:
+    """Build every feed and the site into the output folder (default public/)."""
+    from feedpub.pipeline import build as build_publication
+
+    result = build_publication(opts.root, now=parse_now(now))
+    print_problems(result.warnings)
+    opts.say(result.summary())
+
+
+@cli.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path), required=False)
+@click.option("--title", default=None, help="The publication's title.")
+@click.option("--base-url", default=None, help="Where the output will be served.")
+@pass_options
+def init(opts: Options, directory: Path | None, title: str | None, base_url: str | None) -> None:
+    """Start a new publication in DIRECTORY (default: --root) that builds at once."""
+    from feedpub.scaffold import init_publication
+
+    target = directory if directory is not None else opts.root
+    created = init_publication(target, title=title, base_url=base_url)
+    for path in created:
+        opts.say(f"created {path}")
+
+
+@cli.command()
+@click.argument("title")
+@click.option("--tag", "tags", multiple=True, help="A tag for the entry (repeatable).")
+@root_option
+@now_option
+@pass_options
+def new(opts: Options, title: str, tags: tuple[str, ...], now: str | None) -> None:
+    """Write a new entry file titled TITLE and print its path."""
+    from feedpub.scaffold import new_entry
+
+    path = new_entry(opts.root, title, tags=tags, now=parse_now(now))
+    click.echo(path)
+
+
+# --- validate ------------------------------------------------------------------------------
+
+# --- pull / sources ------------------------------------------------------------------------
+
+# --- publish -------------------------------------------------------------------------------
+
+# --- run -----------------------------------------------------------------------------------
+
+# --- serve ---------------------------------------------------------------------------------
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI and return its exit code: 0 ok, 1 failure, 2 bad input or usage, 3 locked."""
+    try:
+        result = cli.main(args=list(argv) if argv is not None else None, prog_name="feedpub",
+                          standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        return 1
+    except click.ClickException as exc:
+        exc.show()
+        return 2 if exc.exit_code == 2 else exc.exit_code
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
+    except FeedpubError as exc:
+        print_problems(exc.problems)
+        click.echo(f"feedpub: {exc.message}", err=True)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        click.echo("Interrupted.", err=True)
+        return 1
+    return int(result) if isinstance(result, int) else 0
+
+
+def entry_point() -> None:
+    sys.exit(main())
+
+
+if __name__ == "__main__":  # pragma: no cover
+    entry_point()
+

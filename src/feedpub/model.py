@@ -1,0 +1,145 @@
+"""Frozen dataclasses shared by every stage: settings, feeds, entries, source records."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, tzinfo
+from pathlib import Path
+from typing import Any
+
+FORMATS = ("rss", "atom", "json")
+
+# Output file names inside a feed's folder, by format.
+FEED_FILES = {"rss": "rss.xml", "atom": "atom.xml", "json": "feed.json"}
+
+
+@dataclass(frozen=True)
+class Person:
+    name: str
+    email: str | None = None
+    uri: str | None = None
+
+
+@dataclass(frozen=True)
+class Image:
+    url: str
+    alt: str = ""
+
+
+@dataclass(frozen=True)
+class Source:
+    """A source an entry cites: ``[text][key]`` in its Markdown links to ``url``."""
+
+    key: str
+    url: str
+    title: str | None = None
+
+
+@dataclass(frozen=True)
+class Section:
+    heading: str
+    text: str = ""
+    points: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Quote:
+    text: str
+    by: str | None = None
+    source: str | None = None  # a key into the entry's sources
+
+
+@dataclass(frozen=True)
+class Entry:
+    id: str
+    title: str
+    published: datetime  # always time-zone aware
+    path: str  # file path relative to the publication root, for messages
+    updated: datetime | None = None
+    authors: tuple[Person, ...] = ()
+    summary: str = ""
+    sections: tuple[Section, ...] = ()
+    quotes: tuple[Quote, ...] = ()
+    tags: tuple[str, ...] = ()
+    sources: tuple[Source, ...] = ()
+    related: tuple[str, ...] = ()
+    image: Image | None = None
+    draft: bool = False
+
+    @property
+    def changed(self) -> datetime:
+        """The time readers should see as the last change."""
+        return self.updated or self.published
+
+
+@dataclass(frozen=True)
+class FeedSpec:
+    id: str
+    title: str
+    path: str  # definition file relative to the root, for messages
+    description: str = ""
+    tags: tuple[str, ...] = ()  # empty: every entry
+    limit: int = 50
+    formats: tuple[str, ...] = FORMATS
+    hubs: tuple[str, ...] = ()
+    icon: str | None = None
+    logo: str | None = None
+
+
+@dataclass(frozen=True)
+class SourcesSettings:
+    max_age_days: float = 7.0
+    timeout: float = 10.0
+    max_bytes: int = 2_000_000
+    max_redirects: int = 5
+    workers: int = 16
+    per_host: int = 4
+    allow_private: bool = False
+
+
+@dataclass(frozen=True)
+class Settings:
+    root: Path
+    title: str
+    base_url: str  # always ends with "/"
+    author: Person
+    language: str = "en"
+    timezone: tzinfo | None = None  # None: UTC
+    timezone_name: str = "UTC"
+    description: str = ""
+    output: Path = Path("public")  # absolute after loading
+    tag_authority: str = ""  # "example.org,2025" for tag: URIs (RFC 4151)
+    sources: SourcesSettings = field(default_factory=SourcesSettings)
+    targets: dict[str, dict[str, Any]] = field(default_factory=dict)
+    path: str = "feedpub.yaml"
+
+
+@dataclass(frozen=True)
+class SourceRecord:
+    """What ``feedpub pull`` learned about one cited URL; kept in ``sources.lock``."""
+
+    url: str  # normalised URL as cited
+    status: int | None = None  # last HTTP status; None when no response
+    state: str = "new"  # ok | moved | dead | transient | new
+    final_url: str | None = None
+    title: str | None = None
+    description: str | None = None
+    site_name: str | None = None
+    canonical: str | None = None
+    published: str | None = None
+    language: str | None = None
+    content_type: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    checked: str | None = None  # RFC 3339 UTC time of the last check
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class Publication:
+    """Everything loaded from a root, ready to render."""
+
+    settings: Settings
+    feeds: tuple[FeedSpec, ...]
+    entries: tuple[Entry, ...]  # every entry, drafts and scheduled included, newest first
+    sources: dict[str, SourceRecord] = field(default_factory=dict)  # by normalised URL
