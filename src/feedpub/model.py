@@ -108,7 +108,7 @@ class Settings:
     timezone_name: str = "UTC"
     description: str = ""
     output: Path = Path("public")  # absolute after loading
-    tag_authority: str = ""  # "example.org,2025" for tag: URIs (RFC 4151)
+    since: int | None = None  # year in feed tag: URIs (RFC 4151); default the oldest entry's
     sources: SourcesSettings = field(default_factory=SourcesSettings)
     targets: dict[str, dict[str, Any]] = field(default_factory=dict)
     path: str = "feedpub.yaml"
@@ -133,6 +133,7 @@ class SourceRecord:
     last_modified: str | None = None
     checked: str | None = None  # RFC 3339 UTC time of the last check
     error: str | None = None
+    moved_to: str | None = None  # where a permanent redirect (301/308) from ``url`` points
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,222 @@
+"""A publication root in, a validated output folder out: load → resolve sources → render → validate → swap."""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from feedpub.errors import BuildError, Problem, ValidationFailed
+from feedpub.load import due_entries, feed_entries, load_publication
+from feedpub.model import FEED_FILES, Publication, SourceRecord
+from feedpub.render.briefing import Briefing, newest_change, render_briefing
+from feedpub.render.jsonfeed import render_json_feed
+from feedpub.render.markup import sanitise
+from feedpub.render.site import render_site
+from feedpub.render.xmlfeeds import render_xml_feeds
+
+log = logging.getLogger("feedpub")
+
+STATIC_DIR = "static"  # files copied into the output as they are (images, icons)
+
+
+@dataclass
+class BuildResult:
+    output: Path
+    entries: int
+    feeds: int
+    written: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    warnings: list[Problem] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.written or self.removed)
+
+    def summary(self) -> str:
+        if not self.changed:
+            return f"{self.output.name}/ is up to date ({self.entries} entries, {self.feeds} feeds)"
+        return (f"built {self.feeds} feeds from {self.entries} entries into {self.output.name}/: "
+                f"{self.written} written, {self.unchanged} unchanged, {self.removed} removed")
+
+
+def render_publication(
+    pub: Publication,
+    now: datetime,
+    lookup: Callable[[str], SourceRecord | None] | None = None,
+) -> dict[str, bytes]:
+    """Every output file by its path relative to the output folder."""
+    settings = pub.settings
+    find = lookup or (lambda url: None)
+    due = due_entries(pub.entries, now)
+    titles = {e.id: e.title for e in due}
+    briefings: list[Briefing] = []
+    for entry in due:
+        briefing = render_briefing(entry, settings, titles, find)
+        briefing.body_html = sanitise(briefing.body_html)
+        briefings.append(briefing)
+    by_id = {b.entry.id: b for b in briefings}
+    files: dict[str, bytes] = {}
+    per_feed: dict[str, list[Briefing]] = {}
+    for feed in pub.feeds:
+        chosen = [by_id[e.id] for e in feed_entries(feed, due)]
+        per_feed[feed.id] = chosen
+        updated = newest_change([b.entry for b in chosen], fallback=_epoch(pub))
+        for fmt, data in render_xml_feeds(feed, settings, chosen, updated).items():
+            files[f"{feed.id}/{FEED_FILES[fmt]}"] = data
+        if "json" in feed.formats:
+            files[f"{feed.id}/{FEED_FILES['json']}"] = render_json_feed(feed, settings, chosen)
+    files.update(render_site(settings, pub.feeds, briefings, per_feed))
+    files.update(_static_files(settings.root / STATIC_DIR))
+    return files
+
+
+def _epoch(pub: Publication) -> datetime:
+    """The updated time of a feed with no entries: fixed, so output stays deterministic."""
+    year = pub.settings.since or 2000
+    return datetime(year, 1, 1, tzinfo=UTC)
+
+
+def _static_files(folder: Path) -> dict[str, bytes]:
+    if not folder.is_dir():
+        return {}
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts)
+    }
+
+
+def validate_feeds(files: Mapping[str, bytes], output: Path, now: datetime) -> list[Problem]:
+    """Problems in every feed about to be written; ids compared with the feed it replaces."""
+    from feedpub.validate import feed_id_map, validate_bytes
+
+    problems: list[Problem] = []
+    feed_names = tuple(FEED_FILES.values())
+    for rel, data in sorted(files.items()):
+        if not rel.endswith(feed_names) or rel.count("/") != 1:
+            continue
+        previous = output / rel
+        previous_ids = None
+        if previous.is_file():
+            try:
+                previous_ids = feed_id_map(previous.read_bytes())
+            except Exception:  # noqa: BLE001 - an unreadable old feed has no ids to compare
+                previous_ids = None
+        name = f"{output.name}/{rel}"
+        problems.extend(validate_bytes(data, name, now=now, previous_ids=previous_ids))
+    return problems
+
+
+def build(root: Path, *, now: datetime | None = None, validate: bool = True) -> BuildResult:
+    """Build ``root`` into its output folder; on any problem the old output stays untouched."""
+    moment = now or datetime.now(UTC)
+    pub = load_publication(root)
+    lookup = _source_lookup(root)
+    files = render_publication(pub, moment, lookup)
+    output = pub.settings.output
+    warnings: list[Problem] = []
+    if validate:
+        problems = validate_feeds(files, output, moment)
+        errors = [p for p in problems if p.is_error]
+        if errors:
+            raise ValidationFailed(
+                f"{len(errors)} validation error{'s' if len(errors) != 1 else ''}; the old output was kept",
+                problems,
+            )
+        warnings = problems
+    result = BuildResult(output=output, entries=len(due_entries(pub.entries, moment)), feeds=len(pub.feeds),
+                         warnings=warnings)
+    write_output(output, files, result)
+    return result
+
+
+def _source_lookup(root: Path) -> Callable[[str], SourceRecord | None]:
+    from feedpub.sources import load_lock, normalise_url
+
+    records = load_lock(root / "sources.lock")
+    if not records:
+        return lambda url: None
+    return lambda url: records.get(normalise_url(url))
+
+
+# --- the atomic swap ------------------------------------------------------------------------
+
+
+def _siblings(output: Path) -> tuple[Path, Path]:
+    return output.with_name(f".{output.name}.new"), output.with_name(f".{output.name}.old")
+
+
+def recover(output: Path) -> None:
+    """Finish or undo a swap that a killed build left half done."""
+    new, old = _siblings(output)
+    if not output.exists() and old.is_dir():
+        os.replace(old, output)
+    for leftover in (new, old):
+        if leftover.exists():
+            shutil.rmtree(leftover, ignore_errors=True)
+
+
+def write_output(output: Path, files: Mapping[str, bytes], result: BuildResult) -> None:
+    """Write ``files`` as the new content of ``output`` in one swap.
+
+    Unchanged files are hard-linked from the old output so they keep their modification time;
+    when nothing changed at all the old folder is left exactly as it is.
+    """
+    try:
+        recover(output)
+        old_files = _existing_files(output)
+        changed = {rel for rel, data in files.items() if not _same(output / rel, data)}
+        removed = old_files - set(files)
+        result.written, result.removed = len(changed), len(removed)
+        result.unchanged = len(files) - len(changed)
+        if not changed and not removed:
+            return
+        new, old = _siblings(output)
+        new.mkdir(parents=True)
+        made: set[Path] = set()
+        for rel in sorted(files):
+            dest = new / rel
+            if dest.parent not in made:
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                made.add(dest.parent)
+            if rel in changed or not _link(output / rel, dest):
+                dest.write_bytes(files[rel])
+        if output.exists():
+            os.replace(output, old)
+        os.replace(new, output)
+        shutil.rmtree(old, ignore_errors=True)
+    except OSError as exc:
+        new, _old = _siblings(output)
+        shutil.rmtree(new, ignore_errors=True)
+        recover(output)
+        where = exc.filename or output
+        raise BuildError(f"cannot write the output in {where}: {exc.strerror or exc}; the old output was kept") from exc
+
+
+def _existing_files(output: Path) -> set[str]:
+    if not output.is_dir():
+        return set()
+    return {p.relative_to(output).as_posix() for p in output.rglob("*") if p.is_file()}
+
+
+def _same(path: Path, data: bytes) -> bool:
+    try:
+        if path.stat().st_size != len(data):
+            return False
+        return path.read_bytes() == data
+    except OSError:
+        return False
+
+
+def _link(source: Path, dest: Path) -> bool:
+    try:
+        os.link(source, dest)
+        return True
+    except OSError:
+        return False
