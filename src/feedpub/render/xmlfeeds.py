@@ -8,6 +8,9 @@ feedgen traps handled here:
   reaches RSS: we add exactly one of each, alternate last;
 - no ``rel="hub"`` in RSS (nor in Atom through its API for the channel): a small extension
   adds hub links to both;
+- entry ``<link>`` elements in Atom lose every attribute but ``href`` (it reads ``rel``,
+  ``type`` and ``title`` back from the new element instead of the link data), so every
+  related link would become an alternate: the entry extension writes the links itself;
 - its ``<generator>`` carries feedgen's name and version: we set our own.
 """
 
@@ -44,7 +47,7 @@ class _HubExtension(BaseExtension):  # type: ignore[misc]
         return feed
 
     def extend_atom(self, feed: etree._Element) -> etree._Element:
-        self._insert(feed, f"{{{ATOM_NS}}}link")
+        self._insert(feed, "link")  # feedgen's Atom elements sit in the default namespace
         return feed
 
     def _insert(self, parent: etree._Element, tag: str) -> None:
@@ -58,15 +61,33 @@ class _HubExtension(BaseExtension):  # type: ignore[misc]
             parent.insert(position + offset, link)
 
 
-class _NoEntryExtension(BaseEntryExtension):  # type: ignore[misc]
-    pass
+class _EntryLinks(BaseEntryExtension):  # type: ignore[misc]
+    """Replaces feedgen's attribute-less Atom entry links with complete ones."""
+
+    def __init__(self) -> None:
+        self.links: list[dict[str, str]] = []
+
+    def extend_ns(self) -> dict[str, str]:
+        return {}
+
+    def extend_rss(self, entry: etree._Element) -> etree._Element:
+        return entry
+
+    def extend_atom(self, entry: etree._Element) -> etree._Element:
+        old = entry.findall("link")
+        position = entry.index(old[0]) if old else len(entry)
+        for element in old:
+            entry.remove(element)
+        for offset, attributes in enumerate(self.links):
+            entry.insert(position + offset, etree.Element("link", attributes))
+        return entry
 
 
 def _generator(feed: FeedSpec, settings: Settings, briefings: Sequence[Briefing], updated: datetime) -> FeedGenerator:
     urls = Urls(settings.base_url)
     fg = FeedGenerator()
-    fg.register_extension("feedpubhub", _HubExtension, _NoEntryExtension, atom=True, rss=True)
-    fg.feedpubhub.hubs = feed.hubs
+    fg.register_extension("feedpub", _HubExtension, _EntryLinks, atom=True, rss=True)
+    fg.feedpub.hubs = feed.hubs
     fg.id(urls.feed_tag(feed, settings.since))
     fg.title(feed.title)
     fg.description(feed.description or settings.description or feed.title)
@@ -95,9 +116,10 @@ def _add_entry(fg: FeedGenerator, briefing: Briefing) -> None:
     for person in entry.authors:
         fe.author({"name": person.name, **({"email": person.email} if person.email else {}),
                    **({"uri": person.uri} if person.uri else {})})
-    for source in briefing.sources:
-        fe.link(href=source.url, rel="related", title=source.title)
-    fe.link(href=briefing.url, rel="alternate", type="text/html")
+    fe.link(href=briefing.url, rel="alternate", type="text/html")  # RSS <link>
+    links = [{"href": briefing.url, "rel": "alternate", "type": "text/html"}]
+    links += [{"href": s.url, "rel": "related", "title": s.title} for s in briefing.sources]
+    fe.feedpub.links = links
     for tag in entry.tags:
         fe.category(term=tag)
     if briefing.summary_html:
