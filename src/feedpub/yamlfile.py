@@ -13,9 +13,27 @@ from typing import Any
 import yaml
 
 try:
-    SafeLoader: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[assignment]
+    _Base: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[assignment]
 except AttributeError:  # pragma: no cover - PyYAML built without libyaml
-    SafeLoader = yaml.SafeLoader
+    _Base = yaml.SafeLoader
+
+
+class SafeLoader(_Base):  # type: ignore[valid-type,misc]
+    """The safe loader, except that an impossible timestamp (2025-13-45) stays a string.
+
+    PyYAML raises a bare ValueError there, with no position; as a string it reaches the
+    field checks, which report it with its line like any other bad date.
+    """
+
+
+def _timestamp(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
+    try:
+        return loader.construct_yaml_timestamp(node)
+    except (ValueError, OverflowError):
+        return loader.construct_scalar(node)
+
+
+SafeLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
 
 KeyPath = Sequence[str | int]
 
