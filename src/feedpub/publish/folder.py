@@ -1,0 +1,78 @@
+"""A ``file:///path`` target: output files in, the same files in a local folder out, each renamed into place."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from pathlib import Path, PurePosixPath
+from urllib.parse import unquote, urlsplit
+
+from feedpub.errors import PublishError, UsageError
+from feedpub.publish.base import TargetConfig
+from feedpub.publish.manifest import ManifestTarget
+
+TEMP_PREFIX = ".feedpub-tmp-"
+
+
+def folder_from_url(config: TargetConfig) -> Path:
+    parts = urlsplit(config.url)
+    if parts.netloc not in ("", "localhost") or not parts.path.startswith("/"):
+        raise UsageError(f"target {config.name!r}: expected file:///absolute/path, got {config.url}")
+    return Path(unquote(parts.path))
+
+
+class FolderTarget(ManifestTarget):
+    """A folder a web server on this host serves; headers are that server's business."""
+
+    def __init__(self, config: TargetConfig) -> None:
+        super().__init__(config)
+        self.root = folder_from_url(config)
+
+    def open(self) -> None:
+        if self.root.is_dir():
+            return
+        # Only the last component is created, so a typo in the URL does not grow a new tree.
+        if not self.root.parent.is_dir():
+            raise PublishError(f"{self.config.name}: {self.root.parent} does not exist")
+        try:
+            self.root.mkdir()
+        except OSError as exc:
+            raise PublishError(f"{self.config.name}: cannot create {self.root}: {exc.strerror}") from exc
+
+    def local(self, path: str) -> Path:
+        rel = PurePosixPath(path)
+        if rel.is_absolute() or ".." in rel.parts:
+            raise PublishError(f"{self.config.name}: refusing path outside the folder: {path}")
+        return self.root.joinpath(*rel.parts)
+
+    def read_remote(self, path: str) -> bytes | None:
+        try:
+            return self.local(path).read_bytes()
+        except FileNotFoundError:
+            return None
+
+    def write_remote(self, path: str, data: bytes) -> None:
+        final = self.local(path)
+        final.parent.mkdir(parents=True, exist_ok=True)
+        temp = final.with_name(f"{TEMP_PREFIX}{os.getpid()}-{final.name}")
+        # 0o666 through the umask, like any other file: a web server must be able to read it.
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                out.write(data)
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(temp, final)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                temp.unlink()
+            raise
+
+    def remove_remote(self, path: str) -> None:
+        target = self.local(path)
+        target.unlink(missing_ok=True)
+        # Folders the output no longer has go too, but never the target root itself.
+        folder = target.parent
+        while folder != self.root and folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()
+            folder = folder.parent

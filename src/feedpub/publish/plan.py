@@ -1,0 +1,246 @@
+"""An output folder and a target's remote digests in, an ordered plan of uploads and deletions out."""
+
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import os
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path, PurePosixPath
+
+from feedpub.errors import PublishError, UsageError
+from feedpub.publish.base import MANIFEST_NAME, LocalFile, Target
+from feedpub.publish.retry import RetryPolicy, retry
+
+# The Content-Type of every file we upload comes from this table, never from the machine's
+# mimetypes guess (which serves feeds as binary/octet-stream or text/xml on some hosts).
+FEED_TYPES = {
+    "rss.xml": "application/rss+xml; charset=utf-8",
+    "atom.xml": "application/atom+xml; charset=utf-8",  # RFC 4287 section 7
+    "feed.json": "application/feed+json; charset=utf-8",  # JSON Feed 1.1, "MIME type"
+}
+CONTENT_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".htm": "text/html; charset=utf-8",
+    ".css": "text/css",
+    ".js": "text/javascript; charset=utf-8",
+    ".json": "application/json; charset=utf-8",
+    ".xml": "application/xml; charset=utf-8",
+    ".xsl": "application/xslt+xml",
+    ".xslt": "application/xslt+xml",
+    ".txt": "text/plain; charset=utf-8",
+    ".webmanifest": "application/manifest+json",
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".gif": "image/gif",
+    ".webp": "image/webp",
+    ".avif": "image/avif",
+    ".svg": "image/svg+xml",
+    ".ico": "image/vnd.microsoft.icon",
+    ".woff2": "font/woff2",
+    ".woff": "font/woff",
+    ".pdf": "application/pdf",
+}
+DEFAULT_CONTENT_TYPE = "application/octet-stream"
+
+SHORT_CACHE = "public, max-age=300"
+LONG_CACHE = "public, max-age=86400"
+# First match wins; a pattern without "/" matches the file name in any folder.
+DEFAULT_CACHE_RULES: tuple[tuple[str, str], ...] = (
+    ("rss.xml", SHORT_CACHE),
+    ("atom.xml", SHORT_CACHE),
+    ("feed.json", SHORT_CACHE),
+    ("index.html", SHORT_CACHE),
+    ("*", LONG_CACHE),
+)
+
+# Upload order (lower first): pages and assets the feeds link to, then the feeds, the index last.
+RANK_CONTENT, RANK_JSON, RANK_ATOM, RANK_RSS, RANK_INDEX = range(5)
+FEED_RANKS = {"feed.json": RANK_JSON, "atom.xml": RANK_ATOM, "rss.xml": RANK_RSS}
+
+
+def content_type(path: str) -> str:
+    """The Content-Type for an output path, from the explicit table."""
+    name = PurePosixPath(path).name
+    if name in FEED_TYPES:
+        return FEED_TYPES[name]
+    return CONTENT_TYPES.get(PurePosixPath(name).suffix.lower(), DEFAULT_CONTENT_TYPE)
+
+
+def cache_rules(configured: object, target: str) -> tuple[tuple[str, str], ...]:
+    """A target's ``cache_control:`` mapping (pattern → header) ahead of the defaults."""
+    if configured is None:
+        return DEFAULT_CACHE_RULES
+    if not isinstance(configured, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in configured.items()
+    ):
+        raise UsageError(f"target {target!r}: cache_control: expected a mapping of file patterns "
+                         f"to Cache-Control values, e.g. {{'*.css': 'public, max-age=604800'}}")
+    return (*configured.items(), *DEFAULT_CACHE_RULES)
+
+
+def matches(path: str, pattern: str) -> bool:
+    if "/" not in pattern:
+        return fnmatch.fnmatchcase(PurePosixPath(path).name, pattern)
+    return fnmatch.fnmatchcase(path, pattern)
+
+
+def cache_control(path: str, rules: Sequence[tuple[str, str]] = DEFAULT_CACHE_RULES) -> str:
+    for pattern, value in rules:
+        if matches(path, pattern):
+            return value
+    return LONG_CACHE
+
+
+def file_digest(data: bytes, content_type: str, cache_control: str) -> str:
+    """sha256 over the headers and the bytes: a changed header re-uploads an unchanged file."""
+    digest = hashlib.sha256()
+    digest.update(f"feedpub-1\n{content_type}\n{cache_control}\n".encode())
+    digest.update(data)
+    return digest.hexdigest()
+
+
+def rank(path: str) -> int:
+    name = PurePosixPath(path).name
+    if name == "index.html":
+        return RANK_INDEX
+    return FEED_RANKS.get(name, RANK_CONTENT)
+
+
+def scan_output(output: Path, rules: Sequence[tuple[str, str]] = DEFAULT_CACHE_RULES) -> list[LocalFile]:
+    """Every file under ``output`` in upload order; PublishError for a missing or empty output."""
+    if not output.is_dir():
+        raise UsageError(f"{output} has not been built yet; run 'feedpub build' first")
+    files: list[LocalFile] = []
+    for folder, dirs, names in os.walk(output):
+        dirs.sort()
+        for name in sorted(names):
+            source = Path(folder) / name
+            rel = source.relative_to(output).as_posix()
+            if rel == MANIFEST_NAME or not source.is_file():
+                continue
+            data = source.read_bytes()
+            ctype = content_type(rel)
+            cache = cache_control(rel, rules)
+            files.append(LocalFile(rel, source, ctype, cache, file_digest(data, ctype, cache), len(data)))
+    if not files:
+        raise UsageError(f"{output} is empty; run 'feedpub build' first")
+    return sorted(files, key=lambda f: (rank(f.path), f.path))
+
+
+@dataclass(frozen=True)
+class Upload:
+    file: LocalFile
+    reason: str  # "new" or "changed"
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What one publish does to one target, in order."""
+
+    target: str
+    uploads: tuple[Upload, ...]
+    unchanged: tuple[LocalFile, ...]
+    deletes: tuple[str, ...]  # removed after every upload succeeded
+    kept: tuple[str, ...]  # on the target, not in the output, left alone
+    refused: str = ""  # why no deletion happens although --delete was given
+    digests: dict[str, str] = field(default_factory=dict)  # the state to record afterwards
+    remote: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def needs_commit(self) -> bool:
+        return bool(self.uploads or self.deletes) or self.digests != self.remote
+
+    def lines(self, verbose: bool = False) -> list[str]:
+        """The dry-run listing: one line per action with its reason, then the entry summary."""
+        out = [f"upload  {u.file.path}  ({u.reason})" for u in self.uploads]
+        if verbose:
+            out += [f"skip    {f.path}  (unchanged)" for f in self.unchanged]
+        out += [f"delete  {path}  (not in the output)" for path in self.deletes]
+        reason = "not in the output; --delete removes it" if not self.refused else "not deleted: " + self.refused
+        out += [f"keep    {path}  ({reason})" for path in self.kept]
+        out.append(self.entry_summary())
+        return out
+
+    def entry_summary(self) -> str:
+        """Entries new, changed and removed, by id (entry pages are entries/<id>.html)."""
+        def ids(paths: Iterable[str]) -> list[str]:
+            return [p[len("entries/"):-len(".html")] for p in paths
+                    if p.startswith("entries/") and p.endswith(".html") and p.count("/") == 1]
+
+        groups = [
+            ("new", ids(u.file.path for u in self.uploads if u.reason == "new")),
+            ("changed", ids(u.file.path for u in self.uploads if u.reason == "changed")),
+            ("removed", ids(self.deletes)),
+        ]
+        parts = [f"{len(found)} {label}" + (f" ({', '.join(found)})" if found else "")
+                 for label, found in groups]
+        return "entries: " + ", ".join(parts)
+
+
+def make_plan(target: str, files: Sequence[LocalFile], remote: Mapping[str, str],
+              delete: bool = False, max_deletes: int = 10) -> Plan:
+    """Diff the output against what the target serves. More than ``max_deletes`` deletes none."""
+    uploads: list[Upload] = []
+    unchanged: list[LocalFile] = []
+    for file in files:
+        have = remote.get(file.path)
+        if have is None:
+            uploads.append(Upload(file, "new"))
+        elif have != file.digest:
+            uploads.append(Upload(file, "changed"))
+        else:
+            unchanged.append(file)
+    local = {f.path for f in files}
+    stale = sorted(p for p in remote if p not in local and p != MANIFEST_NAME)
+    refused = ""
+    if delete and len(stale) > max_deletes:
+        refused = (f"{len(stale)} files would be deleted, more than --max-deletes {max_deletes}; "
+                   f"deleted none")
+    deletes = stale if delete and not refused else []
+    kept = [p for p in stale if p not in deletes]
+    digests = {f.path: f.digest for f in files}
+    digests.update({p: remote[p] for p in kept})
+    return Plan(target, tuple(uploads), tuple(unchanged), tuple(deletes), tuple(kept), refused,
+                dict(sorted(digests.items())), dict(remote))
+
+
+Progress = Callable[[str, int, int], None]  # (path, done, total)
+
+
+def execute(target: Target, plan: Plan, policy: RetryPolicy, progress: Progress | None = None) -> None:
+    """Uploads in order, then deletions, then the commit; the first failure stops everything."""
+    name = plan.target
+    total = len(plan.uploads) + len(plan.deletes)
+    done = 0
+    for upload in plan.uploads:
+        path = upload.file.path
+        guarded(partial(target.upload, upload.file), f"{name}: uploading {path}", policy)
+        done += 1
+        if progress:
+            progress(path, done, total)
+    for path in plan.deletes:
+        guarded(partial(target.delete, path), f"{name}: deleting {path}", policy)
+        done += 1
+        if progress:
+            progress(path, done, total)
+    if plan.needs_commit:
+        guarded(partial(target.commit, dict(plan.digests)), f"{name}: recording the new state", policy)
+
+
+def guarded(call: Callable[[], object], what: str, policy: RetryPolicy) -> None:
+    """Run ``call`` with retries; any failure becomes a PublishError saying what failed."""
+    try:
+        retry(call, what, policy)
+    except PublishError as exc:
+        raise PublishError(f"{what} failed: {exc.message}", exc.problems) from exc
+    except Exception as exc:
+        raise PublishError(f"{what} failed: {describe(exc)}") from exc
+
+
+def describe(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text.splitlines()[0]

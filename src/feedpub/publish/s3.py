@@ -1,0 +1,186 @@
+"""An ``s3://bucket/prefix`` target: output files in, objects with our digest and headers out (boto3)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import PurePosixPath
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+import boto3
+import botocore.exceptions
+from botocore.config import Config
+
+from feedpub.errors import PublishError, UsageError
+from feedpub.publish.base import MANIFEST_NAME, LocalFile, TargetConfig
+from feedpub.publish.plan import FEED_TYPES
+from feedpub.publish.registry import check_options
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+
+OPTIONS = {"endpoint_url", "region", "profile", "request_checksum_calculation",
+           "response_checksum_validation", "addressing_style"}
+# Credentials come only from the AWS chain (environment, profile, instance role).
+CREDENTIAL_OPTIONS = {"aws_access_key_id", "aws_secret_access_key", "aws_session_token", "access_key",
+                      "access_key_id", "secret_key", "secret_access_key", "secret", "password", "token"}
+CHECKSUM_CHOICES = ("when_supported", "when_required")
+DIGEST_KEY = "feedpub-digest"  # served back as x-amz-meta-feedpub-digest
+MANIFEST_CACHE = "no-cache"
+
+
+class S3Target:
+    """AWS S3 and S3-compatible stores (R2, B2, MinIO, Spaces) via ``endpoint_url``.
+
+    The digest of each object lives in its own metadata. A manifest object records each key's
+    ETag next to its digest, so a publish needs one listing plus a HEAD only for objects that
+    changed behind our back.
+    """
+
+    def __init__(self, config: TargetConfig) -> None:
+        self.config = config
+        secret = sorted(CREDENTIAL_OPTIONS & set(config.options))
+        if secret:
+            raise UsageError(f"target {config.name!r}: {secret[0]!r} does not belong in feedpub.yaml; "
+                             "credentials come from the AWS environment variables, a profile "
+                             "(option 'profile') or an instance role")
+        check_options(config, OPTIONS)
+        parts = urlsplit(config.url)
+        if not parts.netloc:
+            raise UsageError(f"target {config.name!r}: expected s3://bucket/prefix, got {config.url}")
+        self.bucket = parts.netloc
+        self.prefix = parts.path.strip("/")
+        for name in ("request_checksum_calculation", "response_checksum_validation"):
+            value = config.options.get(name)
+            if value is not None and value not in CHECKSUM_CHOICES:
+                raise UsageError(f"target {config.name!r}: {name}: expected one of "
+                                 f"{', '.join(CHECKSUM_CHOICES)}, got {value!r}")
+        self._client: S3Client | None = None
+        self._etags: dict[str, str] = {}
+
+    @property
+    def client(self) -> S3Client:
+        if self._client is None:
+            raise PublishError(f"{self.config.name}: not connected")
+        return self._client
+
+    def key(self, path: str) -> str:
+        return f"{self.prefix}/{path}" if self.prefix else path
+
+    def where(self) -> str:
+        return f"s3://{self.bucket}/{self.prefix}".rstrip("/")
+
+    def open(self) -> None:
+        opts = self.config.options
+        extra: dict[str, Any] = {}
+        for name in ("request_checksum_calculation", "response_checksum_validation"):
+            if opts.get(name):
+                extra[name] = opts[name]
+        config = Config(
+            retries={"total_max_attempts": 1},  # the planner retries with its own backoff
+            connect_timeout=10,
+            read_timeout=60,
+            s3={"addressing_style": opts.get("addressing_style", "auto")},
+            **extra,
+        )
+        try:
+            session = boto3.session.Session(profile_name=opts.get("profile"))
+            self._client = session.client("s3", endpoint_url=opts.get("endpoint_url"),
+                                          region_name=opts.get("region"), config=config)
+            self.client.head_bucket(Bucket=self.bucket)
+        except botocore.exceptions.ProfileNotFound as exc:
+            raise UsageError(f"target {self.config.name!r}: {exc}") from exc
+        except botocore.exceptions.NoCredentialsError as exc:
+            raise PublishError(f"{self.config.name}: no AWS credentials found (environment, "
+                               "profile or instance role)") from exc
+        except botocore.exceptions.ClientError as exc:
+            status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+            if status == 404:
+                raise PublishError(f"{self.config.name}: bucket {self.bucket!r} does not exist") from exc
+            if status == 403:
+                raise PublishError(f"{self.config.name}: access to bucket {self.bucket!r} denied") from exc
+            raise
+
+    def remote_digests(self) -> dict[str, str]:
+        recorded, etags = self.read_manifest()
+        start = f"{self.prefix}/" if self.prefix else ""
+        digests: dict[str, str] = {}
+        self._etags = {}
+        for page in self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=start):
+            for obj in page.get("Contents", []):
+                path = obj["Key"][len(start):]
+                if path == MANIFEST_NAME or not path:
+                    continue
+                etag = obj.get("ETag", "")
+                self._etags[path] = etag
+                if path in recorded and etags.get(path) == etag:
+                    digests[path] = recorded[path]
+                else:  # changed behind our back, or uploaded by a publish that did not finish
+                    head = self.client.head_object(Bucket=self.bucket, Key=obj["Key"])
+                    digests[path] = head.get("Metadata", {}).get(DIGEST_KEY, "")
+        return digests
+
+    def read_manifest(self) -> tuple[dict[str, str], dict[str, str]]:
+        try:
+            body = self.client.get_object(Bucket=self.bucket, Key=self.key(MANIFEST_NAME))["Body"].read()
+        except self.client.exceptions.NoSuchKey:
+            return {}, {}
+        try:
+            data = json.loads(body)
+            files, etags = data["files"], data["etags"]
+            if isinstance(files, dict) and isinstance(etags, dict):
+                return ({str(k): str(v) for k, v in files.items()},
+                        {str(k): str(v) for k, v in etags.items()})
+        except (ValueError, KeyError, TypeError):
+            pass
+        return {}, {}  # unreadable: every object is checked by HEAD instead
+
+    def upload(self, file: LocalFile) -> None:
+        data = file.read()
+        response = self.client.put_object(
+            Bucket=self.bucket, Key=self.key(file.path), Body=data,
+            ContentType=file.content_type, CacheControl=file.cache_control,
+            Metadata={DIGEST_KEY: file.digest},
+        )
+        self._etags[file.path] = response.get("ETag", "")
+        if PurePosixPath(file.path).name in FEED_TYPES:
+            self.verify(file)
+
+    def verify(self, file: LocalFile) -> None:
+        """Read a feed's headers back: the classic failure is a feed served as binary/octet-stream."""
+        head = self.client.head_object(Bucket=self.bucket, Key=self.key(file.path))
+        found = {
+            "Content-Type": head.get("ContentType", ""),
+            "Cache-Control": head.get("CacheControl", ""),
+            "digest": head.get("Metadata", {}).get(DIGEST_KEY, ""),
+            "ETag": head.get("ETag", ""),
+        }
+        expected = {
+            "Content-Type": file.content_type,
+            "Cache-Control": file.cache_control,
+            "digest": file.digest,
+            # The ETag is the MD5 of the bytes only without SSE-KMS; the one the PUT returned is
+            # what a HEAD of the same object must show.
+            "ETag": self._etags[file.path],
+        }
+        for name, want in expected.items():
+            if found[name] != want:
+                raise PublishError(f"{file.path} reads back with {name} {found[name]!r}, expected {want!r}")
+
+    def delete(self, path: str) -> None:
+        self.client.delete_object(Bucket=self.bucket, Key=self.key(path))
+        self._etags.pop(path, None)
+
+    def commit(self, digests: dict[str, str]) -> None:
+        etags = {p: self._etags[p] for p in sorted(digests) if p in self._etags}
+        body = {"version": 1, "files": dict(sorted(digests.items())), "etags": etags}
+        self.client.put_object(
+            Bucket=self.bucket, Key=self.key(MANIFEST_NAME),
+            Body=(json.dumps(body, indent=1, sort_keys=True) + "\n").encode(),
+            ContentType="application/json; charset=utf-8", CacheControl=MANIFEST_CACHE,
+        )
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None
