@@ -7,7 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from conftest import CHECKED, NOW, LoopbackServer, Reply
+from sources_server import CHECKED, NOW, LoopbackServer, Reply
 
 from feedpub.model import SourceRecord
 from feedpub.sources import USER_AGENT, PullOptions, load_lock, pull
@@ -367,7 +367,7 @@ def test_loopback_is_refused_unless_allowed(
 
 
 def test_redirect_into_private_address_is_refused(lock: Path, options: PullOptions) -> None:
-    from feedpub.sources import _Fetcher
+    from feedpub.sources import _Failure, _Fetcher
 
     fetcher = _Fetcher(replace(options, allow_private=False))
     for target in (
@@ -378,7 +378,7 @@ def test_redirect_into_private_address_is_refused(lock: Path, options: PullOptio
         "http://[::ffff:127.0.0.1]/",
         "http://0.0.0.0/",
     ):
-        with pytest.raises(Exception, match="refused: .* is a private or loopback address"):
+        with pytest.raises(_Failure, match=r"refused: .* is a private or loopback address"):
             fetcher.check_url(target)
     assert fetcher.check_url("https://93.184.215.14/") == ("https", "93.184.215.14")
 
