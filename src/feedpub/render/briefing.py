@@ -8,7 +8,7 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 from feedpub.model import FEED_FILES, Entry, FeedSpec, Settings, Source, SourceRecord
-from feedpub.render.markup import escape, inline, plain_inline, to_text
+from feedpub.render.markup import escape, inline, to_text
 
 
 @dataclass(frozen=True)
@@ -124,7 +124,7 @@ def render_briefing(
         entry=entry,
         url=url,
         tag=urls.entry_tag(entry),
-        title=plain_inline(entry.title) or entry.id,
+        title=entry.title or entry.id,  # titles are plain text, not Markdown
         summary_html=summary_html,
         summary_text=to_text(summary_html),
         body_html=body_html,

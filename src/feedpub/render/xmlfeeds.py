@@ -11,6 +11,7 @@ feedgen traps handled here:
 - entry ``<link>`` elements in Atom lose every attribute but ``href`` (it reads ``rel``,
   ``type`` and ``title`` back from the new element instead of the link data), so every
   related link would become an alternate: the entry extension writes the links itself;
+- RSS ``<author>`` is written only for authors with an email: names go in ``dc:creator``;
 - its ``<generator>`` carries feedgen's name and version: we set our own.
 """
 
@@ -87,6 +88,7 @@ def _generator(feed: FeedSpec, settings: Settings, briefings: Sequence[Briefing]
     urls = Urls(settings.base_url)
     fg = FeedGenerator()
     fg.register_extension("feedpub", _HubExtension, _EntryLinks, atom=True, rss=True)
+    fg.load_extension("dc", atom=False, rss=True)  # RSS <author> must be an email: names go in dc:creator
     fg.feedpub.hubs = feed.hubs
     fg.id(urls.feed_tag(feed, settings.since))
     fg.title(feed.title)
@@ -113,6 +115,7 @@ def _add_entry(fg: FeedGenerator, briefing: Briefing) -> None:
     fe.title(briefing.title)
     fe.published(entry.published)
     fe.updated(entry.changed)
+    fe.dc.dc_creator([person.name for person in entry.authors])
     for person in entry.authors:
         fe.author({"name": person.name, **({"email": person.email} if person.email else {}),
                    **({"uri": person.uri} if person.uri else {})})
