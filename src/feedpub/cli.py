@@ -164,6 +164,40 @@ def new(opts: Options, title: str, tags: tuple[str, ...], now: str | None) -> No
 
 # --- validate ------------------------------------------------------------------------------
 
+
+@cli.command()
+@click.argument("targets", nargs=-1, metavar="[FILE|URL]...")
+@click.option("--strict", is_flag=True, help="Fail on warnings too.")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="json: one JSON object per message, one per line.")
+@root_option
+@now_option
+@pass_options
+def validate(opts: Options, targets: tuple[str, ...], strict: bool, output_format: str,
+             now: str | None) -> int:
+    """Validate feed files or URLs (default: every feed of the last build).
+
+    Exit 0 when no feed has errors, 1 when one has (or warnings, with --strict), 2 when a file
+    is missing or is not a feed.
+    """
+    import json
+
+    from feedpub.validate import validate_targets
+
+    run = validate_targets(targets, root=opts.root, strict=strict, now=parse_now(now))
+    for problem in run.problems:
+        if output_format == "json":
+            loc = problem.location
+            click.echo(json.dumps({"file": loc.file, "line": loc.line, "column": loc.column,
+                                   "level": problem.severity.value, "code": problem.code,
+                                   "message": problem.message}, ensure_ascii=False))
+        else:
+            click.echo(str(problem))
+    if output_format == "text":
+        opts.say(run.summary())
+    return run.exit_code
+
+
 # --- pull / sources ------------------------------------------------------------------------
 
 # --- publish -------------------------------------------------------------------------------
