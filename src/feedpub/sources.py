@@ -31,6 +31,7 @@ from feedpub.model import Entry, SourceRecord, SourcesSettings
 log = logging.getLogger("feedpub")
 
 USER_AGENT = f"feedpub/{__version__} (+https://github.com/feedpub/feedpub)"
+LOCK_NAME = "sources.lock"  # in the publication root, committed with it
 LOCK_VERSION = 1
 STATES = ("ok", "moved", "dead", "transient", "new")
 GOOD_STATES = ("ok", "moved", "transient")  # records that still hold a page's metadata
