@@ -200,6 +200,92 @@ def validate(opts: Options, targets: tuple[str, ...], strict: bool, output_forma
 
 # --- pull / sources ------------------------------------------------------------------------
 
+
+@cli.command()
+@click.option(
+    "--all",
+    "check_all",
+    is_flag=True,
+    help="Re-check every cited URL however fresh (conditional requests).",
+)
+@click.option(
+    "--max-age",
+    type=click.FloatRange(min=0),
+    metavar="DAYS",
+    default=None,
+    help="Re-check URLs last checked at least DAYS ago (default: sources.max_age_days, 7).",
+)
+@click.option("--strict", is_flag=True, help="Exit 1 if any cited source is dead.")
+@click.option(
+    "--allow-private",
+    is_flag=True,
+    default=False,
+    help="Allow loopback and private addresses (default: sources.allow_private).",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Fetch this many URLs at once (default: sources.workers, 16).",
+)
+@root_option
+@now_option
+@pass_options
+def pull(
+    opts: Options,
+    check_all: bool,
+    max_age: float | None,
+    strict: bool,
+    allow_private: bool,
+    workers: int | None,
+    now: str | None,
+) -> int:
+    """Fetch the URLs entries cite; record titles and dead links in sources.lock."""
+    from feedpub import sources as sourcelib
+    from feedpub.load import load_publication
+
+    publication = load_publication(opts.root)
+    options = sourcelib.PullOptions.from_settings(
+        publication.settings.sources,
+        check_all=check_all,
+        max_age_days=max_age,
+        allow_private=True if allow_private else None,
+        workers=workers,
+    )
+    report = sourcelib.pull(
+        sourcelib.collect_citations(publication.entries),
+        opts.root / sourcelib.LOCK_NAME,
+        options,
+        now=parse_now(now),
+        progress=sys.stderr.isatty() and not opts.quiet,
+    )
+    table = sourcelib.problems_table(report)
+    if table:
+        click.echo(table)
+    opts.say(report.summary())
+    return 1 if strict and report.any_dead else 0
+
+
+@cli.command("sources")
+@click.option("--problems", is_flag=True, help="Only dead, moved, failing and never-pulled URLs.")
+@root_option
+@pass_options
+def sources_command(opts: Options, problems: bool) -> None:
+    """List cited URLs: state, HTTP status, title, last checked, and the entries citing them."""
+    from feedpub import sources as sourcelib
+    from feedpub.load import load_publication
+
+    publication = load_publication(opts.root)
+    records = sourcelib.load_lock(opts.root / sourcelib.LOCK_NAME)
+    rows = sourcelib.source_rows(sourcelib.collect_citations(publication.entries), records)
+    if problems:
+        rows = [row for row in rows if row.state != "ok"]
+    if rows:
+        click.echo(sourcelib.sources_table(rows))
+    else:
+        opts.say("no cited sources" if not problems else "no problems")
+
+
 # --- publish -------------------------------------------------------------------------------
 
 # --- run -----------------------------------------------------------------------------------
