@@ -97,7 +97,7 @@ def _container(el: Element, parent: str, once: tuple[str, ...], many: tuple[str,
     for child in children(el):
         ns, local = split(child.tag)
         if ns != ATOM:
-            if ns == "":
+            if ns == "" and ":" not in local:
                 report.error("unknown-element", f"<{local}> is in no namespace; Atom elements "
                              f"are in {ATOM}, extensions in their own namespace", child.sourceline)
             continue

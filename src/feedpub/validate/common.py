@@ -36,15 +36,22 @@ def has_child_elements(el: Element) -> bool:
 
 def stray_text(el: Element) -> int | None:
     """The line of non-whitespace text directly inside a container element, if any."""
-    line: int | None = None
     if el.text and el.text.strip():
-        line = el.sourceline
-    else:
-        for c in el:
-            if c.tail and c.tail.strip():
-                line = c.sourceline
-                break
-    return line
+        return _text_line(el.text, el[0] if len(el) else None, el)
+    for c in el:
+        if c.tail and c.tail.strip():
+            return _text_line(c.tail, c.getnext(), c)
+    return None
+
+
+def _text_line(value: str, following: Element | None, before: Element) -> int | None:
+    """Where stray text starts: counted back from the next element, else the previous one."""
+    if following is not None:
+        start = len(value) - len(value.lstrip())
+        line: int | None = following.sourceline - value[start:].count("\n")
+        return line
+    fallback: int | None = before.sourceline
+    return fallback
 
 
 def name_of(el: Element) -> str:

@@ -142,6 +142,8 @@ _REQUIRED_HINT = {
 
 def _not_here(el: Element, local: str, parent: str, elsewhere: frozenset[str],
               report: Report) -> None:
+    if ":" in local:
+        return  # an undeclared prefix, reported by the XML check
     if local in elsewhere or local == "channel":
         report.error("misplaced-element", f"<{local}> is not allowed in <{parent}>; move it to "
                      "where the RSS spec puts it", el.sourceline)
