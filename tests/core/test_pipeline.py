@@ -1,0 +1,140 @@
+"""The build as a whole: deterministic, atomic, mtime-preserving, gated by validation."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from feedpub import pipeline
+from feedpub.errors import BuildError, InputError, ValidationFailed
+from feedpub.pipeline import build, recover
+from tests.conftest import NOW
+
+
+def snapshot(folder: Path) -> dict[str, tuple[bytes, int, int]]:
+    """Every file's bytes, mtime and inode."""
+    return {
+        p.relative_to(folder).as_posix(): (p.read_bytes(), p.stat().st_mtime_ns, p.stat().st_ino)
+        for p in sorted(folder.rglob("*")) if p.is_file()
+    }
+
+
+def test_second_build_changes_nothing(mini: Path) -> None:
+    first = build(mini, now=NOW)
+    assert first.changed and first.written == 11
+    before = snapshot(mini / "public")
+    second = build(mini, now=NOW)
+    assert not second.changed
+    assert second.summary() == "public/ is up to date (2 entries, 2 feeds)"
+    assert snapshot(mini / "public") == before
+
+
+def test_unchanged_files_keep_their_mtime(mini: Path) -> None:
+    build(mini, now=NOW)
+    before = snapshot(mini / "public")
+    talks = mini / "entries" / "2025" / "talks.yaml"
+    talks.write_text(talks.read_text().replace("Talks resume", "Talks resume in Istanbul"))
+    result = build(mini, now=NOW)
+    after = snapshot(mini / "public")
+    changed = sorted(rel for rel in after if after[rel][:2] != before[rel][:2])
+    # its page, the listings and feeds holding it, and the entry whose Related list names it
+    assert changed == [
+        "all/atom.xml", "all/feed.json", "all/index.html", "all/rss.xml",
+        "entries/grain-deal.html", "entries/talks.html", "index.html",
+        "trade/atom.xml", "trade/rss.xml",
+    ]
+    assert result.written == len(changed)
+    assert after["style.css"] == before["style.css"]
+
+
+def test_scheduled_entry_appears_once_due(mini: Path) -> None:
+    build(mini, now=NOW)
+    assert not (mini / "public" / "entries" / "future.html").exists()
+    build(mini, now=datetime(2030, 1, 1, 9, tzinfo=UTC))
+    assert (mini / "public" / "entries" / "future.html").exists()
+
+
+def test_removed_entry_leaves_the_output(mini: Path) -> None:
+    build(mini, now=NOW)
+    (mini / "entries" / "2025" / "talks.yaml").unlink()
+    (mini / "entries" / "2025" / "grain-deal.yaml").write_text(
+        (mini / "entries" / "2025" / "grain-deal.yaml").read_text().replace("related: [talks]\n", "")
+    )
+    result = build(mini, now=NOW)
+    assert result.removed == 1
+    assert not (mini / "public" / "entries" / "talks.html").exists()
+    assert b"Talks resume" not in (mini / "public" / "all" / "rss.xml").read_bytes()
+
+
+def test_bad_input_leaves_old_output_untouched(mini: Path) -> None:
+    build(mini, now=NOW)
+    before = snapshot(mini / "public")
+    (mini / "entries" / "2025" / "talks.yaml").write_text("title: [broken\n")
+    with pytest.raises(InputError):
+        build(mini, now=NOW)
+    assert snapshot(mini / "public") == before
+
+
+def test_validation_error_aborts_and_keeps_old_output(mini: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    build(mini, now=NOW)
+    before = snapshot(mini / "public")
+    real = pipeline.render_xml_feeds
+
+    def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
+        out = real(*args, **kwargs)
+        out["rss"] = out["rss"].replace(b"<title>", b"<titel>", 1).replace(b"</title>", b"</titel>", 1)
+        return out
+
+    monkeypatch.setattr(pipeline, "render_xml_feeds", broken)
+    with pytest.raises(ValidationFailed) as caught:
+        build(mini, now=NOW)
+    assert caught.value.message.endswith("; the old output was kept")
+    assert any(p.location.file == "public/all/rss.xml" and p.is_error for p in caught.value.problems)
+    assert snapshot(mini / "public") == before
+
+
+def test_write_failure_keeps_old_output(mini: Path) -> None:
+    build(mini, now=NOW)
+    before = snapshot(mini / "public")
+    (mini / "entries" / "2025" / "talks.yaml").write_text(
+        (mini / "entries" / "2025" / "talks.yaml").read_text().replace("resume", "resumed")
+    )
+    (mini / ".public.new").write_text("in the way")  # the new folder cannot be created
+    with pytest.raises(BuildError) as caught:
+        build(mini, now=NOW)
+    assert "the old output was kept" in caught.value.message
+    assert snapshot(mini / "public") == before
+
+
+def test_recover_finishes_a_swap_killed_half_way(tmp_path: Path) -> None:
+    output = tmp_path / "public"
+    old = tmp_path / ".public.old"
+    old.mkdir()
+    (old / "index.html").write_text("previous")
+    (tmp_path / ".public.new").mkdir()
+    recover(output)
+    assert (output / "index.html").read_text() == "previous"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["public"]
+
+
+def test_static_files_are_copied(mini: Path) -> None:
+    (mini / "static" / "img").mkdir(parents=True)
+    (mini / "static" / "img" / "logo.png").write_bytes(b"\x89PNG")
+    build(mini, now=NOW)
+    assert (mini / "public" / "img" / "logo.png").read_bytes() == b"\x89PNG"
+
+
+def test_output_is_byte_identical_across_roots(mini: Path, tmp_path: Path) -> None:
+    import shutil
+
+    other = tmp_path / "elsewhere"
+    shutil.copytree(mini, other)
+    os.utime(other / "feedpub.yaml", (0, 0))
+    build(mini, now=NOW)
+    build(other, now=NOW)
+    assert {k: v[0] for k, v in snapshot(mini / "public").items()} == {
+        k: v[0] for k, v in snapshot(other / "public").items()
+    }
