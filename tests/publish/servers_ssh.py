@@ -179,6 +179,8 @@ def make_server(home: Path) -> SshServer:
                 "KbdInteractiveAuthentication no",
                 "UsePAM no",
                 "UseDNS no",
+                # Keep the account's shell start-up files (a slow ~/.bashrc) out of every session.
+                f"SetEnv HOME={home}",
                 "Subsystem sftp internal-sftp",
                 "LogLevel ERROR",
                 "",

@@ -22,6 +22,7 @@ import socket
 import subprocess
 import tempfile
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
@@ -113,6 +114,16 @@ def parse_address(config: TargetConfig) -> SshAddress:
     return SshAddress(user, parts.hostname, port, root, key_file, known_hosts, float(timeout))
 
 
+@contextlib.contextmanager
+def named(target: str) -> Iterator[None]:
+    """Failures outside the planner's retries become PublishErrors that name the target."""
+    try:
+        yield
+    except (PublishError, TransientError) as exc:
+        message = exc.message if isinstance(exc, PublishError) else str(exc)
+        raise PublishError(f"{target}: {message}") from exc
+
+
 def is_feed(file: LocalFile) -> bool:
     return file.path.rsplit("/", 1)[-1] in FEED_SUFFIXES
 
@@ -130,7 +141,12 @@ class SftpTarget(ManifestTarget):
     # -- connection ------------------------------------------------------------------------
 
     def open(self) -> None:
-        self.sftp()
+        with named(self.config.name):
+            self.sftp()
+
+    def remote_digests(self) -> dict[str, str]:
+        with named(self.config.name):
+            return super().remote_digests()
 
     def close(self) -> None:
         self._drop()
@@ -152,7 +168,7 @@ class SftpTarget(ManifestTarget):
         if self._sftp is not None and self.connected():
             return self._sftp
         self._drop()
-        where = f"{self.config.name}: {self.address}"
+        where = str(self.address)
         client = paramiko.SSHClient()
         try:
             client.load_host_keys(str(self.address.known_hosts))
@@ -384,9 +400,11 @@ class RsyncTarget(ManifestTarget):
             reason = (
                 last_line(log_file.read_text(errors="replace")) or f"ssh exited {done.returncode}"
             )
-            if "verification failed" in reason or "Permission denied" in reason:
-                raise PublishError(f"{where}: {reason}")
-            raise TransientError(f"{where}: {reason}")
+            raise PublishError(f"{where}: {reason}")
+
+    def remote_digests(self) -> dict[str, str]:
+        with named(self.config.name):
+            return super().remote_digests()
 
     def close(self) -> None:
         if self._tmp is None:
