@@ -7,6 +7,7 @@ so a server stopped and started again on the same port still holds them.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -36,6 +37,7 @@ class S3Server:
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
         moto = DomainDispatcherApplication(create_backend_app)
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request otherwise
 
         def app(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
             method, path = environ["REQUEST_METHOD"], environ.get("PATH_INFO", "")
@@ -53,7 +55,7 @@ class S3Server:
 
         self.server = make_server("127.0.0.1", self.port, app, threaded=True)
         self.port = self.server.server_address[1]
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
         self.thread.start()
 
     def stop(self) -> None:
