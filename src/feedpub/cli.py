@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -45,14 +45,12 @@ class Options:
 pass_options = click.make_pass_decorator(Options)
 
 
-def parse_now(value: str | None) -> datetime | None:
+def parse_now(value: str | datetime | None) -> datetime | None:
     """``--now`` for previews and tests: an ISO 8601 time; naive means UTC."""
-    if value is None:
-        return None
-    from datetime import UTC
-
+    if value is None or isinstance(value, datetime):
+        return value
     try:
-        moment = datetime.fromisoformat(value)
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError as exc:
         raise click.BadParameter(f"expected an ISO 8601 time, got {value!r}") from exc
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
@@ -61,6 +59,7 @@ def parse_now(value: str | None) -> datetime | None:
 now_option = click.option(
     "--now",
     metavar="TIME",
+    callback=lambda _ctx, _param, value: parse_now(value),
     help="Pretend the clock says TIME (ISO 8601): which scheduled entries are due.",
 )
 

@@ -19,7 +19,7 @@ language: en
 timezone: UTC
 since: {year}
 author:
-  name: {title} desk
+  name: {title}
 output: public
 """
 

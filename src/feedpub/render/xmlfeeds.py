@@ -11,7 +11,7 @@ feedgen traps handled here:
 - entry ``<link>`` elements in Atom lose every attribute but ``href`` (it reads ``rel``,
   ``type`` and ``title`` back from the new element instead of the link data), so every
   related link would become an alternate: the entry extension writes the links itself;
-- RSS ``<author>`` is written only for authors with an email: names go in ``dc:creator``;
+- RSS ``<author>`` is written only for authors with an email: other names go in ``dc:creator``;
 - its ``<generator>`` carries feedgen's name and version: we set our own.
 """
 
@@ -115,7 +115,9 @@ def _add_entry(fg: FeedGenerator, briefing: Briefing) -> None:
     fe.title(briefing.title)
     fe.published(entry.published)
     fe.updated(entry.changed)
-    fe.dc.dc_creator([person.name for person in entry.authors])
+    unmailed = [person.name for person in entry.authors if not person.email]
+    if unmailed:
+        fe.dc.dc_creator(unmailed)
     for person in entry.authors:
         fe.author({"name": person.name, **({"email": person.email} if person.email else {}),
                    **({"uri": person.uri} if person.uri else {})})

@@ -1,0 +1,111 @@
+"""The command line end to end: exit codes, exact stderr, no tracebacks for user mistakes."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from feedpub import __version__
+from feedpub.cli import cli, main
+from tests.conftest import WritePub
+
+
+def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    code = main(args)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["--version"], capsys) == (0, f"feedpub, version {__version__}\n", "")
+
+
+def test_python_dash_m(tmp_path: Path) -> None:
+    done = subprocess.run([sys.executable, "-m", "feedpub", "--version"], capture_output=True, text=True, check=False)
+    assert (done.returncode, done.stdout) == (0, f"feedpub, version {__version__}\n")
+
+
+def test_every_command_has_help_with_a_summary() -> None:
+    for name, command in cli.commands.items():
+        assert command.help, f"feedpub {name} has no help text"
+    assert "Examples:" in (cli.epilog or "")
+
+
+def test_build_root_option_after_the_command(mini: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(["build", "--root", str(mini), "--now", "2026-01-01T00:00:00Z"], capsys)
+    assert (code, err) == (0, "")
+    assert out == "built 2 feeds from 2 entries into public/: 11 written, 0 unchanged, 0 removed\n"
+    code, out, _ = run(["--root", str(mini), "build", "--now", "2026-01-01T00:00:00Z"], capsys)
+    assert out == "public/ is up to date (2 entries, 2 feeds)\n"
+
+
+def test_root_from_environment(mini: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FEEDPUB_ROOT", str(mini))
+    code, _, _ = run(["-q", "build", "--now", "2026-01-01T00:00:00Z"], capsys)
+    assert code == 0 and (mini / "public" / "all" / "rss.xml").is_file()
+
+
+def test_bad_input_exit_2_every_problem_no_traceback(write_pub: WritePub, capsys: pytest.CaptureFixture[str]) -> None:
+    root = write_pub(entries={
+        "a.yaml": "title: A\npublished: 2025-05-01\nsections:\n  - heading: H\n    points: {a: b}\n",
+        "b.yaml": "title: B\n",
+    })
+    code, out, err = run(["build", "--root", str(root)], capsys)
+    assert code == 2 and out == ""
+    assert err == (
+        "entries/a.yaml:5:13: error: sections[0].points: expected a list of strings, got a mapping\n"
+        "entries/b.yaml:1:1: error: missing required field 'published'\n"
+        "feedpub: 2 problems in the publication; nothing was built\n"
+    )
+    assert not (root / "public").exists()
+
+
+def test_quiet_build_prints_nothing(mini: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["build", "-q", "--root", str(mini)], capsys) == (0, "", "")
+
+
+def test_bad_now_is_a_usage_error(mini: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(["build", "--root", str(mini), "--now", "soon"], capsys)
+    assert code == 2
+    assert "Invalid value for '--now': expected an ISO 8601 time, got 'soon'" in err
+
+
+def test_init_then_build(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "fresh"
+    code, out, _ = run(["init", str(target), "--title", "Fresh: News"], capsys)
+    assert code == 0
+    assert out.splitlines() == [
+        f"created {target / 'feedpub.yaml'}",
+        f"created {target / 'feeds' / 'all.yaml'}",
+        f"created {target / 'entries' / 'welcome.yaml'}",
+        f"created {target / '.gitignore'}",
+    ]
+    code, out, err = run(["build", "--root", str(target)], capsys)
+    assert (code, err) == (0, "")
+    assert (target / "public" / "all" / "atom.xml").is_file()
+    code, _, err = run(["init", str(target)], capsys)
+    assert code == 2 and "already exists; not overwriting a publication" in err
+
+
+def test_new_writes_an_entry_that_builds(mini: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(["new", "--root", str(mini), "Café: talks \"resume\"", "--tag", "diplomacy",
+                        "--now", "2025-06-01T12:00:00Z"], capsys)
+    path = Path(out.strip())
+    assert code == 0 and path == mini / "entries" / "2025" / "cafe-talks-resume.yaml"
+    text = path.read_text()
+    assert 'title: "Café: talks \\"resume\\""' in text
+    assert "published: 2025-06-01T14:00:00+02:00" in text
+    code, _, err = run(["build", "--root", str(mini), "--now", "2026-01-01T00:00:00Z"], capsys)
+    assert (code, err) == (0, "")
+    assert (mini / "public" / "entries" / "cafe-talks-resume.html").is_file()
+    code, out, _ = run(["new", "--root", str(mini), "Café: talks resume", "--now", "2025-06-01T12:00:00Z"], capsys)
+    assert Path(out.strip()).name == "cafe-talks-resume-2.yaml"
+
+
+def test_missing_root(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(["build", "--root", str(tmp_path / "nowhere")], capsys)
+    assert code == 2
+    assert err.startswith(f"feedpub.yaml: error: not found in {tmp_path / 'nowhere'} (no folder ")
