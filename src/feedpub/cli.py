@@ -287,6 +287,56 @@ def sources_command(opts: Options, problems: bool) -> None:
 
 # --- publish -------------------------------------------------------------------------------
 
+
+class PublishProgress:
+    """A progress bar per target on a terminal; nothing otherwise (the summary line says it all)."""
+
+    def __init__(self) -> None:
+        self.bar: Any = None
+        self.target = ""
+
+    def __call__(self, target: str, path: str, done: int, total: int) -> None:
+        if self.bar is None or self.target != target:
+            self.finish()
+            self.target = target
+            self.bar = click.progressbar(length=total, label=target, file=sys.stderr)
+            self.bar.__enter__()
+        self.bar.update(1, path)
+
+    def finish(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
+
+
+@cli.command("publish")
+@click.argument("names", nargs=-1, metavar="[TARGET]...")
+@click.option("--dry-run", is_flag=True, help="Show the plan (upload / skip / delete, with reasons); change nothing.")
+@click.option("--delete", is_flag=True, help="Remove files from the target that the output no longer has.")
+@click.option("--max-deletes", type=click.IntRange(min=0), default=10, show_default=True, metavar="N",
+              help="With --delete: delete nothing at all when more than N files would go.")
+@root_option
+@pass_options
+def publish_command(opts: Options, names: tuple[str, ...], dry_run: bool, delete: bool, max_deletes: int) -> None:
+    """Upload the output to the targets in feedpub.yaml (all, or the TARGETs named): changed files only."""
+    from feedpub.publish import PublishOptions, PublishReport, publish
+
+    progress = PublishProgress() if sys.stderr.isatty() and not opts.quiet and not dry_run else None
+
+    def on_report(report: PublishReport) -> None:
+        if progress is not None:
+            progress.finish()
+        if report.dry_run:
+            opts.say(f"{report.target} ({report.url}): {report.summary()}")
+            for line in report.plan.lines(verbose=opts.verbose > 0):
+                opts.say(f"  {line}")
+        elif report.ok:
+            opts.say(f"{report.target}: {report.summary()}")
+
+    publish(opts.root, names, PublishOptions(dry_run=dry_run, delete=delete, max_deletes=max_deletes,
+                                             progress=progress, on_report=on_report))
+
+
 # --- run -----------------------------------------------------------------------------------
 
 # --- serve ---------------------------------------------------------------------------------
