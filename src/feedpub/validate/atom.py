@@ -327,7 +327,7 @@ def _needs_summary(content: Element) -> bool:
     if content.get("src") is not None:
         return True
     kind = content.get("type", "text")
-    if kind in ("text", "html", "xhtml"):
+    if kind in ("text", "html", "xhtml") or not is_mime_type(kind):
         return False
     return not (_is_xml_type(kind) or kind.lower().startswith("text/"))
 
