@@ -357,6 +357,16 @@ def _forbidden(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
     )
 
 
+def _peer_address(response: requests.Response) -> str | None:
+    """The IP address a streamed response came from, when urllib3 still holds its socket."""
+    connection = getattr(response.raw, "connection", None)
+    sock = getattr(connection, "sock", None)
+    try:
+        return str(sock.getpeername()[0]) if sock is not None else None
+    except (OSError, AttributeError, IndexError, TypeError):
+        return None
+
+
 class _Fetcher:
     """Fetches URLs from many threads: one Session per thread, a slot limit per host."""
 
@@ -479,6 +489,7 @@ class _Fetcher:
                 counters["requests"] += 1
                 response = self._request(current, headers)
                 try:
+                    self._check_peer(response, host)
                     status = response.status_code
                     location = response.headers.get("Location")
                     if status in REDIRECTS and location:
@@ -512,6 +523,18 @@ class _Fetcher:
                 permanent = False
             seen.add(normalise_url(target))
             current = target
+
+    def _check_peer(self, response: requests.Response, host: str) -> None:
+        """Check the address we actually reached, in case DNS changed since ``check_url``."""
+        if self.options.allow_private:
+            return
+        peer = _peer_address(response)
+        if peer is not None and _forbidden(ipaddress.ip_address(peer.split("%", 1)[0])):
+            raise _Failure(
+                f"refused: {host} is a private or loopback address ({peer}); "
+                "allow it with --allow-private or sources.allow_private",
+                transient=False,
+            )
 
     def _request(self, url: str, headers: dict[str, str]) -> requests.Response:
         timeout = self.options.timeout

@@ -514,3 +514,45 @@ def test_one_session_per_thread_reuses_connections(
     report = pull(urls, lock, replace(options, workers=4, per_host=4), now=NOW)
     assert report.fetched == 40
     assert server.connections <= 8
+
+
+def test_address_reached_is_checked_again_after_connecting(
+    server: LoopbackServer, lock: Path, options: PullOptions
+) -> None:
+    """DNS rebinding: the name looked public when checked, the connection lands on loopback."""
+    from feedpub.sources import _Fetcher
+
+    server.route("/inside", Reply(body=b"<title>Secret</title>", headers=HTML))
+    fetcher = _Fetcher(replace(options, allow_private=False))
+    fetcher._resolved[("localhost", server.port)] = [
+        "93.184.215.14"
+    ]  # what a rebinding DNS said first
+    outcome = fetcher.fetch(f"http://localhost:{server.port}/inside", None)
+    fetcher.close()
+    assert outcome.kind == "dead"
+    assert outcome.record.error is not None
+    assert outcome.record.error.startswith("refused: localhost is a private or loopback address (")
+    assert outcome.record.title is None and outcome.bytes == 0
+
+
+def test_concurrent_pull_beats_sequential_by_five_and_304s_send_no_bodies(
+    server: LoopbackServer, lock: Path, options: PullOptions
+) -> None:
+    """The benchmark in small: 100 pages that each take 100 ms to answer."""
+    count, delay = 100, 0.1
+    urls = {
+        server.route(
+            f"/slow{i}",
+            Reply(body=b"<title>S</title>" * 50, headers={**HTML, "ETag": f'"e{i}"'}, delay=delay),
+        ): ["e"]
+        for i in range(count)
+    }
+    fast = replace(options, workers=16, per_host=16, timeout=5)
+    report = pull(urls, lock, fast, now=NOW)
+    assert report.fetched == count
+    assert report.elapsed <= count * delay / 5
+    sent = server.body_bytes
+    again = pull(urls, lock, replace(fast, check_all=True), now=NOW)
+    assert (again.unchanged, again.fetched, again.bytes_received) == (count, 0, 0)
+    assert server.body_bytes == sent
+    assert again.elapsed <= count * delay / 5
