@@ -9,6 +9,7 @@ import json
 import logging
 import os
 import socket
+import ssl
 import sys
 import tempfile
 import threading
@@ -333,6 +334,10 @@ def _causes(exc: BaseException) -> Iterator[BaseException]:
 def _describe(exc: BaseException) -> str:
     """A short, stable description of a connection failure (no addresses of Python objects)."""
     for cause in _causes(exc):
+        if isinstance(cause, ssl.SSLCertVerificationError):
+            return f"certificate verify failed: {cause.verify_message}"
+        if isinstance(cause, ssl.SSLError):
+            return str(cause.reason or "handshake failed").lower().replace("_", " ")
         if isinstance(cause, ConnectionRefusedError):
             return "connection refused"
         if isinstance(cause, ConnectionResetError):
@@ -703,6 +708,7 @@ def _parse_time(text: str | None) -> datetime | None:
 
 
 def _is_due(record: SourceRecord | None, options: PullOptions, now: datetime) -> bool:
+    """New, failing (transient) or older than max-age; everything with ``--all``."""
     if record is None or options.check_all or record.state in ("new", "transient"):
         return True
     checked = _parse_time(record.checked)
@@ -797,7 +803,8 @@ def _run(
     if not due:
         return
     workers = max(1, min(options.workers, len(due)))
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="feedpub-pull") as pool:
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="feedpub-pull")
+    try:
         futures = [pool.submit(fetcher.fetch, url, known.get(url)) for url in due]
         if progress:
             import click
@@ -811,6 +818,9 @@ def _run(
         else:
             for future in as_completed(futures):
                 yield future.result()
+    finally:
+        # On Ctrl-C, drop the queue: only fetches already running finish (each within timeouts).
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 # --- tables --------------------------------------------------------------------------------

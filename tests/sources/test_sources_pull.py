@@ -556,3 +556,24 @@ def test_concurrent_pull_beats_sequential_by_five_and_304s_send_no_bodies(
     assert (again.unchanged, again.fetched, again.bytes_received) == (count, 0, 0)
     assert server.body_bytes == sent
     assert again.elapsed <= count * delay / 5
+
+
+def test_progress_bar_goes_to_stderr(
+    server: LoopbackServer, lock: Path, options: PullOptions, capsys: pytest.CaptureFixture[str]
+) -> None:
+    urls = {
+        server.route(f"/p{i}", Reply(body=b"<title>P</title>", headers=HTML)): ["e"]
+        for i in range(3)
+    }
+    report = pull(urls, lock, options, now=NOW, progress=True)
+    out, err = capsys.readouterr()
+    assert (report.fetched, out) == (3, "")
+    assert "pulling sources" in err
+
+
+def test_tls_failure_is_dead(server: LoopbackServer, lock: Path, options: PullOptions) -> None:
+    server.route("/plain", Reply(body=b"<title>Plain</title>", headers=HTML))
+    url = f"https://127.0.0.1:{server.port}/plain"  # TLS spoken to a plain-HTTP port
+    assert pull({url: ["e"]}, lock, options, now=NOW).records[url] == SourceRecord(
+        url=url, state="dead", error="TLS error: wrong version number", checked=CHECKED
+    )
