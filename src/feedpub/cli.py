@@ -237,7 +237,7 @@ def pull(
     strict: bool,
     allow_private: bool,
     workers: int | None,
-    now: str | None,
+    now: datetime | None,
 ) -> int:
     """Fetch the URLs entries cite; record titles and dead links in sources.lock."""
     from feedpub import sources as sourcelib
@@ -255,7 +255,7 @@ def pull(
         sourcelib.collect_citations(publication.entries),
         opts.root / sourcelib.LOCK_NAME,
         options,
-        now=parse_now(now),
+        now=now,
         progress=sys.stderr.isatty() and not opts.quiet,
     )
     table = sourcelib.problems_table(report)
