@@ -114,6 +114,13 @@ class SshServer:
         self.stop()
         unavailable("sshd did not answer within 10 s")
 
+    def drop_sessions(self) -> None:
+        """End every open connection but keep listening: a network blip, not an outage."""
+        if self.process is not None:
+            for child in descendants(self.process.pid):
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(child, signal.SIGKILL)
+
     def stop(self) -> None:
         """Stop listening and end every open session, as a server going down would."""
         if self.process is not None:

@@ -39,6 +39,7 @@ class DavServer:
     root: Path
     types: dict[str, str] = field(default_factory=lambda: dict(FEED_TYPES))
     refuse: set[str] = field(default_factory=set)  # paths whose PUT or MOVE gets 403
+    busy: dict[str, int] = field(default_factory=dict)  # path → how many requests get 503 first
     requests: list[tuple[str, str]] = field(default_factory=list)  # (method, path) as received
     port: int = 0
     server: wsgi.Server | None = None
@@ -73,6 +74,10 @@ class DavServer:
             if method in ("PUT", "MOVE") and ({path, destination} & self.refuse):
                 start_response("403 Forbidden", [("Content-Type", "text/plain")])
                 return [b"refused by the test server\n"]
+            if self.busy.get(path, 0) > 0:
+                self.busy[path] -= 1
+                start_response("503 Service Unavailable", [("Retry-After", "0")])
+                return [b""]
             name = PurePosixPath(path).name
             if method not in ("GET", "HEAD") or name not in self.types:
                 return dav(environ, start_response)

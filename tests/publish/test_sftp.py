@@ -10,15 +10,22 @@ from pathlib import Path
 import pytest
 
 from feedpub.errors import PublishError, UsageError
+from feedpub.publish import PublishOptions, publish_output
 from feedpub.publish.base import MANIFEST_NAME, TargetConfig
 from feedpub.publish.sftp import SftpTarget
 from tests.publish import servers_ssh
-from tests.publish.sample import publish, tree, write_output
+from tests.publish.sample import FAST, publish, tree, write_output
 from tests.publish.servers_ssh import SshServer, keygen
 
 sshd = servers_ssh.sshd  # the fixture, used by name
 
 FEEDS = ["all/atom.xml", "all/feed.json", "all/rss.xml"]
+
+
+def served(server: SshServer) -> dict[str, bytes]:
+    arrived = tree(server.root)
+    arrived.pop(MANIFEST_NAME, None)
+    return arrived
 
 
 def target(server: SshServer, **options: object) -> SftpTarget:
@@ -138,6 +145,29 @@ def test_server_stopped_mid_publish_then_next_publish_completes(
     arrived = tree(sshd.root)
     arrived.pop(MANIFEST_NAME)
     assert arrived == tree(output)
+
+
+def test_dropped_connection_is_retried_on_a_new_one(sshd: SshServer, tmp_path: Path) -> None:
+    output = write_output(tmp_path / "out")
+
+    def drop_after_first(path: str, done: int, total: int) -> None:
+        if done == 1:
+            sshd.drop_sessions()
+
+    publish(target(sshd), output, progress=drop_after_first)
+    assert served(sshd) == tree(output)
+
+
+@pytest.mark.parametrize("scheme", ["sftp", "rsync"])
+def test_dry_run_changes_nothing(sshd: SshServer, tmp_path: Path, scheme: str) -> None:
+    output = write_output(tmp_path / "out")
+    config = TargetConfig("web", sshd.url(scheme), sshd.options())
+    publish_output(output, [config], options=PublishOptions(retry=FAST))
+    before = {p: (sshd.root / p).stat() for p in tree(sshd.root)}
+    write_output(output, version=2)
+    [report] = publish_output(output, [config], options=PublishOptions(dry_run=True, retry=FAST))
+    assert report.summary() == "5 to upload, 2 unchanged, 0 to delete"
+    assert {p: (sshd.root / p).stat() for p in tree(sshd.root)} == before
 
 
 def test_unknown_host_is_refused(sshd: SshServer, tmp_path: Path) -> None:

@@ -172,6 +172,14 @@ def test_server_stopped_mid_publish_then_next_publish_completes(
     assert served(webdav) == tree(output)
 
 
+def test_busy_server_is_retried(webdav: DavServer, tmp_path: Path) -> None:
+    output = write_output(tmp_path / "out")
+    webdav.busy = {"/site/all/rss.xml": 1}  # the read-back after the MOVE is answered 503 once
+    publish(target(webdav), output)
+    assert served(webdav) == tree(output)
+    assert [m for m, p in webdav.requests if p == "/site/all/rss.xml"] == ["HEAD", "HEAD", "GET"]
+
+
 def test_wrong_password_never_shows_the_password(
     webdav: DavServer, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
