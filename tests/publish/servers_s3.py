@@ -45,10 +45,14 @@ class S3Server:
             key = path.split("/", 2)[-1] if path.count("/") >= 2 else ""
             if method == "PUT" and key in self.refuse:
                 code = "AccessDenied" if self.refuse_status == 403 else "InternalError"
-                body = (f"<?xml version='1.0' encoding='UTF-8'?><Error><Code>{code}</Code>"
-                        f"<Message>refused by the test</Message></Error>").encode()
-                start_response(f"{self.refuse_status} Refused", [("Content-Type", "application/xml"),
-                                                                 ("Content-Length", str(len(body)))])
+                body = (
+                    f"<?xml version='1.0' encoding='UTF-8'?><Error><Code>{code}</Code>"
+                    f"<Message>refused by the test</Message></Error>"
+                ).encode()
+                start_response(
+                    f"{self.refuse_status} Refused",
+                    [("Content-Type", "application/xml"), ("Content-Length", str(len(body)))],
+                )
                 return [body]
             result: Iterable[bytes] = moto(environ, start_response)
             return result

@@ -11,7 +11,9 @@ PNG = bytes.fromhex(
 )
 
 
-def build_output(folder: Path, version: int = 1, entries: tuple[str, ...] = ("first", "second")) -> Path:
+def build_output(
+    folder: Path, version: int = 1, entries: tuple[str, ...] = ("first", "second")
+) -> Path:
     """Entry pages, a stylesheet, an image and feed ``news`` in three formats.
 
     Raising ``version`` changes the last entry page, the three feeds and both index pages.
@@ -40,4 +42,8 @@ def build_output(folder: Path, version: int = 1, entries: tuple[str, ...] = ("fi
 
 def tree(folder: Path) -> dict[str, bytes]:
     """Every file under ``folder`` by POSIX path."""
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }

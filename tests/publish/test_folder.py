@@ -61,11 +61,16 @@ def test_dry_run_changes_nothing(tmp_path: Path) -> None:
     www = tmp_path / "www"
     publish_output(build_output(tmp_path / "v1"), [target(www)], options=options())
     before = tree(www)
-    [report] = publish_output(build_output(tmp_path / "v2", 2, ("first",)), [target(www)],
-                              options=options(dry_run=True, delete=True))
+    [report] = publish_output(
+        build_output(tmp_path / "v2", 2, ("first",)),
+        [target(www)],
+        options=options(dry_run=True, delete=True),
+    )
     assert report.dry_run and report.summary() == "6 to upload, 2 unchanged, 1 to delete"
-    assert report.plan.lines()[-2:] == ["delete  entries/second.html  (not in the output)",
-                                       "entries: 0 new, 1 changed (first), 1 removed (second)"]
+    assert report.plan.lines()[-2:] == [
+        "delete  entries/second.html  (not in the output)",
+        "entries: 0 new, 1 changed (first), 1 removed (second)",
+    ]
     assert tree(www) == before
 
 
@@ -86,16 +91,26 @@ def test_delete_removes_stale_files_and_empty_folders(tmp_path: Path) -> None:
 
 def test_max_deletes_aborts_every_delete_and_fails(tmp_path: Path) -> None:
     www = tmp_path / "www"
-    publish_output(build_output(tmp_path / "v1", 1, ("a", "b", "c", "d")), [target(www)], options=options())
+    publish_output(
+        build_output(tmp_path / "v1", 1, ("a", "b", "c", "d")), [target(www)], options=options()
+    )
     with pytest.raises(PublishError) as caught:
-        publish_output(build_output(tmp_path / "v2", 2, ("a",)), [target(www)],
-                       options=options(delete=True, max_deletes=2))
-    assert caught.value.message == "site: 3 files would be deleted, more than --max-deletes 2; deleted none"
+        publish_output(
+            build_output(tmp_path / "v2", 2, ("a",)),
+            [target(www)],
+            options=options(delete=True, max_deletes=2),
+        )
+    assert (
+        caught.value.message
+        == "site: 3 files would be deleted, more than --max-deletes 2; deleted none"
+    )
     assert {p.name for p in (www / "entries").iterdir()} == {"a.html", "b.html", "c.html", "d.html"}
     assert (www / "news/rss.xml").read_text() == (tmp_path / "v2/news/rss.xml").read_text()
 
 
-def test_a_refused_file_stops_before_the_feeds_and_the_next_publish_completes(tmp_path: Path) -> None:
+def test_a_refused_file_stops_before_the_feeds_and_the_next_publish_completes(
+    tmp_path: Path,
+) -> None:
     www = tmp_path / "www"
     publish_output(build_output(tmp_path / "v1"), [target(www)], options=options())
     old_feeds = {p: b for p, b in tree(www).items() if p.startswith("news/")}
@@ -116,5 +131,7 @@ def test_a_target_folder_needs_an_existing_parent(tmp_path: Path) -> None:
     output = build_output(tmp_path / "public")
     with pytest.raises(PublishError, match=r"^site: .*/nope does not exist$"):
         publish_output(output, [target(tmp_path / "nope/www")], options=options())
-    with pytest.raises(UsageError, match=r"^target 'x': expected file:///absolute/path, got file://host/x$"):
+    with pytest.raises(
+        UsageError, match=r"^target 'x': expected file:///absolute/path, got file://host/x$"
+    ):
         publish_output(output, [TargetConfig("x", "file://host/x", {})], options=options())

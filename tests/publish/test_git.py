@@ -19,14 +19,21 @@ FAST = RetryPolicy(attempts=2, backoff=0.01)
 
 
 def git(repo: Path, *args: str) -> str:
-    return subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True,
-                          text=True).stdout.strip()
+    return subprocess.run(
+        ["git", "-C", str(repo), *args], check=True, capture_output=True, text=True
+    ).stdout.strip()
 
 
 def branch_files(repo: Path, branch: str = "gh-pages") -> dict[str, bytes]:
     names = git(repo, "ls-tree", "-r", "--name-only", branch).splitlines()
-    return {name: subprocess.run(["git", "-C", str(repo), "cat-file", "blob", f"{branch}:{name}"],
-                                 check=True, capture_output=True).stdout for name in names}
+    return {
+        name: subprocess.run(
+            ["git", "-C", str(repo), "cat-file", "blob", f"{branch}:{name}"],
+            check=True,
+            capture_output=True,
+        ).stdout
+        for name in names
+    }
 
 
 def config(repo: Path, branch: str = "gh-pages", **options: object) -> TargetConfig:
@@ -39,27 +46,41 @@ def run(output: Path, target: TargetConfig, **kw: object) -> str:
     return report.summary()
 
 
-def test_output_becomes_the_branch_tip_with_nojekyll_and_cname(bare_repo: Path, tmp_path: Path) -> None:
+def test_output_becomes_the_branch_tip_with_nojekyll_and_cname(
+    bare_repo: Path, tmp_path: Path
+) -> None:
     output = build_output(tmp_path / "public")
-    assert run(output, config(bare_repo, cname="news.example.org")) == "9 uploaded, 0 unchanged, 0 deleted"
+    assert (
+        run(output, config(bare_repo, cname="news.example.org"))
+        == "9 uploaded, 0 unchanged, 0 deleted"
+    )
     files = branch_files(bare_repo)
     assert files.pop(".nojekyll") == b""
     assert files.pop("CNAME") == b"news.example.org\n"
     manifest = json.loads(files.pop(MANIFEST_NAME))
-    assert sorted(manifest["files"]) == sorted(p.relative_to(output).as_posix()
-                                               for p in output.rglob("*") if p.is_file())
-    assert files == {p.relative_to(output).as_posix(): p.read_bytes()
-                     for p in output.rglob("*") if p.is_file()}
+    assert sorted(manifest["files"]) == sorted(
+        p.relative_to(output).as_posix() for p in output.rglob("*") if p.is_file()
+    )
+    assert files == {
+        p.relative_to(output).as_posix(): p.read_bytes() for p in output.rglob("*") if p.is_file()
+    }
     assert git(bare_repo, "rev-list", "--count", "gh-pages") == "1"
 
 
-def test_no_commit_when_nothing_changed_and_one_commit_per_change(bare_repo: Path, tmp_path: Path) -> None:
+def test_no_commit_when_nothing_changed_and_one_commit_per_change(
+    bare_repo: Path, tmp_path: Path
+) -> None:
     run(build_output(tmp_path / "v1"), config(bare_repo))
     tip = git(bare_repo, "rev-parse", "gh-pages")
-    assert run(build_output(tmp_path / "v1b"), config(bare_repo)) == "0 uploaded, 9 unchanged, 0 deleted"
+    assert (
+        run(build_output(tmp_path / "v1b"), config(bare_repo))
+        == "0 uploaded, 9 unchanged, 0 deleted"
+    )
     assert git(bare_repo, "rev-parse", "gh-pages") == tip
-    assert run(build_output(tmp_path / "v2", 2, ("first",)), config(bare_repo), delete=True) == \
-        "6 uploaded, 2 unchanged, 1 deleted"
+    assert (
+        run(build_output(tmp_path / "v2", 2, ("first",)), config(bare_repo), delete=True)
+        == "6 uploaded, 2 unchanged, 1 deleted"
+    )
     assert git(bare_repo, "rev-parse", "gh-pages^") == tip
     files = branch_files(bare_repo)
     assert "entries/second.html" not in files
@@ -90,14 +111,34 @@ def test_a_branch_that_moved_on_is_not_overwritten(bare_repo: Path, tmp_path: Pa
         plan = make_plan("pages", files, target.remote_digests())
         # Someone else pushes to the branch after we read it.
         tree = git(bare_repo, "rev-parse", "gh-pages^{tree}")
-        other = subprocess.run(["git", "-C", str(bare_repo), "-c", "user.name=x", "-c", "user.email=x@x",
-                                "commit-tree", tree, "-p", "gh-pages", "-m", "by hand"],
-                               check=True, capture_output=True, text=True).stdout.strip()
+        other = subprocess.run(
+            [
+                "git",
+                "-C",
+                str(bare_repo),
+                "-c",
+                "user.name=x",
+                "-c",
+                "user.email=x@x",
+                "commit-tree",
+                tree,
+                "-p",
+                "gh-pages",
+                "-m",
+                "by hand",
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
         git(bare_repo, "update-ref", "refs/heads/gh-pages", other)
         for upload in plan.uploads:
             target.upload(upload.file)
-        with pytest.raises(PublishError, match=r"^pages: branch 'gh-pages' moved on since this publish "
-                                               r"read it; refusing a non-fast-forward push"):
+        with pytest.raises(
+            PublishError,
+            match=r"^pages: branch 'gh-pages' moved on since this publish "
+            r"read it; refusing a non-fast-forward push",
+        ):
             target.commit(plan.digests)
     finally:
         target.close()

@@ -32,10 +32,17 @@ def bucket(s3: S3Server, request: pytest.FixtureRequest) -> str:
 
 def target(s3: S3Server, bucket: str, **options: Any) -> TargetConfig:
     url = f"s3://{bucket}/news"
-    return TargetConfig("production", url, {"url": url, "endpoint_url": s3.endpoint,
-                                            "request_checksum_calculation": "when_required",
-                                            "response_checksum_validation": "when_required",
-                                            **options})
+    return TargetConfig(
+        "production",
+        url,
+        {
+            "url": url,
+            "endpoint_url": s3.endpoint,
+            "request_checksum_calculation": "when_required",
+            "response_checksum_validation": "when_required",
+            **options,
+        },
+    )
 
 
 def run(output: Path, config: TargetConfig, **kw: Any) -> Any:
@@ -48,28 +55,47 @@ def objects(s3: S3Server, bucket: str) -> dict[str, dict[str, Any]]:
     found = {}
     for obj in c.list_objects_v2(Bucket=bucket).get("Contents", []):
         got = c.get_object(Bucket=bucket, Key=obj["Key"])
-        found[obj["Key"]] = {"body": got["Body"].read(), "type": got["ContentType"],
-                             "cache": got.get("CacheControl"), "meta": got["Metadata"]}
+        found[obj["Key"]] = {
+            "body": got["Body"].read(),
+            "type": got["ContentType"],
+            "cache": got.get("CacheControl"),
+            "meta": got["Metadata"],
+        }
     return found
 
 
 def test_objects_arrive_with_bytes_content_type_cache_control_and_digest(
-        s3: S3Server, bucket: str, tmp_path: Path) -> None:
+    s3: S3Server, bucket: str, tmp_path: Path
+) -> None:
     output = build_output(tmp_path / "public")
     report = run(output, target(s3, bucket))
     assert report.summary() == "9 uploaded, 0 unchanged, 0 deleted"
     found = objects(s3, bucket)
     manifest = json.loads(found.pop(f"news/{MANIFEST_NAME}")["body"])
-    assert {k[len("news/"):]: v["body"] for k, v in found.items()} == tree(output)
+    assert {k[len("news/") :]: v["body"] for k, v in found.items()} == tree(output)
     headers = {k: (v["type"], v["cache"]) for k, v in found.items()}
-    assert headers["news/news/rss.xml"] == ("application/rss+xml; charset=utf-8", "public, max-age=300")
-    assert headers["news/news/atom.xml"] == ("application/atom+xml; charset=utf-8", "public, max-age=300")
-    assert headers["news/news/feed.json"] == ("application/feed+json; charset=utf-8", "public, max-age=300")
+    assert headers["news/news/rss.xml"] == (
+        "application/rss+xml; charset=utf-8",
+        "public, max-age=300",
+    )
+    assert headers["news/news/atom.xml"] == (
+        "application/atom+xml; charset=utf-8",
+        "public, max-age=300",
+    )
+    assert headers["news/news/feed.json"] == (
+        "application/feed+json; charset=utf-8",
+        "public, max-age=300",
+    )
     assert headers["news/index.html"] == ("text/html; charset=utf-8", "public, max-age=300")
-    assert headers["news/entries/first.html"] == ("text/html; charset=utf-8", "public, max-age=86400")
+    assert headers["news/entries/first.html"] == (
+        "text/html; charset=utf-8",
+        "public, max-age=86400",
+    )
     assert headers["news/style.css"] == ("text/css", "public, max-age=86400")
     assert headers["news/images/logo.png"] == ("image/png", "public, max-age=86400")
-    digests = {f.path: f.digest for f in report.plan.uploads and [u.file for u in report.plan.uploads]}
+    digests = {
+        f.path: f.digest for f in report.plan.uploads and [u.file for u in report.plan.uploads]
+    }
     assert found["news/news/rss.xml"]["meta"] == {"feedpub-digest": digests["news/rss.xml"]}
     assert manifest["files"] == dict(sorted(digests.items()))
 
@@ -83,7 +109,9 @@ def test_unchanged_second_publish_sends_no_put(s3: S3Server, bucket: str, tmp_pa
     assert [m for m, _ in s3.requests if m == "HEAD"] == ["HEAD"]  # head_bucket only
 
 
-def test_changed_cache_control_is_reapplied_to_unchanged_bytes(s3: S3Server, bucket: str, tmp_path: Path) -> None:
+def test_changed_cache_control_is_reapplied_to_unchanged_bytes(
+    s3: S3Server, bucket: str, tmp_path: Path
+) -> None:
     output = build_output(tmp_path / "public")
     run(output, target(s3, bucket))
     report = run(output, target(s3, bucket, cache_control={"*.css": "public, max-age=604800"}))
@@ -91,10 +119,14 @@ def test_changed_cache_control_is_reapplied_to_unchanged_bytes(s3: S3Server, buc
     assert objects(s3, bucket)["news/style.css"]["cache"] == "public, max-age=604800"
 
 
-def test_objects_changed_behind_our_back_are_checked_by_head(s3: S3Server, bucket: str, tmp_path: Path) -> None:
+def test_objects_changed_behind_our_back_are_checked_by_head(
+    s3: S3Server, bucket: str, tmp_path: Path
+) -> None:
     output = build_output(tmp_path / "public")
     run(output, target(s3, bucket))
-    client(s3).put_object(Bucket=bucket, Key="news/style.css", Body=b"x", ContentType="binary/octet-stream")
+    client(s3).put_object(
+        Bucket=bucket, Key="news/style.css", Body=b"x", ContentType="binary/octet-stream"
+    )
     report = run(output, target(s3, bucket))
     assert [(u.file.path, u.reason) for u in report.plan.uploads] == [("style.css", "changed")]
     assert objects(s3, bucket)["news/style.css"]["type"] == "text/css"
@@ -104,7 +136,9 @@ def test_dry_run_changes_nothing(s3: S3Server, bucket: str, tmp_path: Path) -> N
     run(build_output(tmp_path / "v1"), target(s3, bucket))
     before = objects(s3, bucket)
     s3.requests.clear()
-    report = run(build_output(tmp_path / "v2", 2, ("first",)), target(s3, bucket), dry_run=True, delete=True)
+    report = run(
+        build_output(tmp_path / "v2", 2, ("first",)), target(s3, bucket), dry_run=True, delete=True
+    )
     assert report.summary() == "6 to upload, 2 unchanged, 1 to delete"
     assert [m for m, _ in s3.requests if m not in ("GET", "HEAD")] == []
     assert objects(s3, bucket) == before
@@ -112,24 +146,39 @@ def test_dry_run_changes_nothing(s3: S3Server, bucket: str, tmp_path: Path) -> N
 
 def test_delete_and_max_deletes(s3: S3Server, bucket: str, tmp_path: Path) -> None:
     run(build_output(tmp_path / "v1", 1, ("a", "b", "c")), target(s3, bucket))
-    with pytest.raises(PublishError, match=r"^production: 2 files would be deleted, more than --max-deletes 1; deleted none$"):
-        run(build_output(tmp_path / "v2", 1, ("a",)), target(s3, bucket), delete=True, max_deletes=1)
+    with pytest.raises(
+        PublishError,
+        match=r"^production: 2 files would be deleted, more than --max-deletes 1; deleted none$",
+    ):
+        run(
+            build_output(tmp_path / "v2", 1, ("a",)), target(s3, bucket), delete=True, max_deletes=1
+        )
     assert {"news/entries/b.html", "news/entries/c.html"} <= set(objects(s3, bucket))
-    report = run(build_output(tmp_path / "v2", 1, ("a",)), target(s3, bucket), delete=True, max_deletes=2)
+    report = run(
+        build_output(tmp_path / "v2", 1, ("a",)), target(s3, bucket), delete=True, max_deletes=2
+    )
     assert report.summary() == "0 uploaded, 8 unchanged, 2 deleted"
     assert not {"news/entries/b.html", "news/entries/c.html"} & set(objects(s3, bucket))
 
 
 def test_a_refused_file_leaves_the_old_feeds_and_the_next_publish_completes(
-        s3: S3Server, bucket: str, tmp_path: Path) -> None:
+    s3: S3Server, bucket: str, tmp_path: Path
+) -> None:
     run(build_output(tmp_path / "v1"), target(s3, bucket))
     old = objects(s3, bucket)
     s3.refuse = {"news/entries/second.html"}
     v2 = build_output(tmp_path / "v2", 2)
-    with pytest.raises(PublishError, match=r"^production: uploading entries/second.html failed: .*AccessDenied"):
+    with pytest.raises(
+        PublishError, match=r"^production: uploading entries/second.html failed: .*AccessDenied"
+    ):
         run(v2, target(s3, bucket))
     now = objects(s3, bucket)
-    for feed in ("news/news/rss.xml", "news/news/atom.xml", "news/news/feed.json", "news/index.html"):
+    for feed in (
+        "news/news/rss.xml",
+        "news/news/atom.xml",
+        "news/news/feed.json",
+        "news/index.html",
+    ):
         assert now[feed] == old[feed]
     s3.refuse = set()
     report = run(v2, target(s3, bucket))
@@ -146,19 +195,26 @@ def test_a_transient_refusal_is_retried(s3: S3Server, bucket: str, tmp_path: Pat
 
 
 def test_a_stopped_server_fails_naming_the_target_and_the_restart_completes(
-        s3: S3Server, bucket: str, tmp_path: Path) -> None:
+    s3: S3Server, bucket: str, tmp_path: Path
+) -> None:
     run(build_output(tmp_path / "v1"), target(s3, bucket))
     s3.stop()
     v2 = build_output(tmp_path / "v2", 2)
     with pytest.raises(PublishError, match=r"^production: cannot read s3://.*/news: "):
         run(v2, target(s3, bucket))
     s3.start()
-    assert objects(s3, bucket)["news/news/rss.xml"]["body"] == (tmp_path / "v1/news/rss.xml").read_bytes()
+    assert (
+        objects(s3, bucket)["news/news/rss.xml"]["body"]
+        == (tmp_path / "v1/news/rss.xml").read_bytes()
+    )
     assert run(v2, target(s3, bucket)).summary() == "6 uploaded, 3 unchanged, 0 deleted"
 
 
 def test_credentials_in_the_file_are_refused(s3: S3Server, bucket: str, tmp_path: Path) -> None:
-    with pytest.raises(UsageError, match=r"^target 'production': 'aws_secret_access_key' does not belong in feedpub.yaml"):
+    with pytest.raises(
+        UsageError,
+        match=r"^target 'production': 'aws_secret_access_key' does not belong in feedpub.yaml",
+    ):
         run(build_output(tmp_path / "p"), target(s3, bucket, aws_secret_access_key="x"))
 
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from feedpub.model import FeedSpec
 from feedpub.publish import PublishOptions, TargetConfig, publish_output
@@ -19,8 +19,13 @@ BASE = "https://news.example.org/"
 
 
 def feeds(hub: Hub) -> dict[str, Topic]:
-    return topics_for(BASE, [FeedSpec("news", "News", "feeds/news.yaml", hubs=(hub.url,)),
-                             FeedSpec("quiet", "Quiet", "feeds/quiet.yaml")])
+    return topics_for(
+        BASE,
+        [
+            FeedSpec("news", "News", "feeds/news.yaml", hubs=(hub.url,)),
+            FeedSpec("quiet", "Quiet", "feeds/quiet.yaml"),
+        ],
+    )
 
 
 def run(output: Path, www: Path, hub: Hub, **kw: object) -> None:
@@ -32,16 +37,38 @@ def pinged(hub: Hub) -> list[tuple[str, ...]]:
     return [(*ping["hub.mode"], *ping["hub.url"]) for ping in hub.pings]
 
 
+@contextlib.contextmanager
+def collected_warnings() -> Iterator[list[logging.LogRecord]]:
+    """Warnings the feedpub logger emits, whatever handlers the CLI installed earlier."""
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler(logging.WARNING)
+    handler.emit = records.append  # type: ignore[method-assign]
+    logger = logging.getLogger("feedpub")
+    level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.WARNING)
+    try:
+        yield records
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+
+
 def test_topics_are_the_public_feed_urls_of_feeds_with_hubs() -> None:
-    topics = topics_for("https://x.org/b", [FeedSpec("n", "N", "f", formats=("rss",), hubs=("https://h/",)),
-                                            FeedSpec("q", "Q", "f")])
+    topics = topics_for(
+        "https://x.org/b",
+        [FeedSpec("n", "N", "f", formats=("rss",), hubs=("https://h/",)), FeedSpec("q", "Q", "f")],
+    )
     assert topics == {"n/rss.xml": Topic("n/rss.xml", "https://x.org/b/n/rss.xml", ("https://h/",))}
 
 
 def test_each_changed_feed_is_pinged_once(hub: Hub, tmp_path: Path) -> None:
     run(build_output(tmp_path / "v1"), tmp_path / "www", hub)
-    assert pinged(hub) == [("publish", f"{BASE}news/feed.json"), ("publish", f"{BASE}news/atom.xml"),
-                           ("publish", f"{BASE}news/rss.xml")]
+    assert pinged(hub) == [
+        ("publish", f"{BASE}news/feed.json"),
+        ("publish", f"{BASE}news/atom.xml"),
+        ("publish", f"{BASE}news/rss.xml"),
+    ]
 
 
 def test_unchanged_feeds_and_dry_runs_are_not_pinged(hub: Hub, tmp_path: Path) -> None:
@@ -55,16 +82,18 @@ def test_unchanged_feeds_and_dry_runs_are_not_pinged(hub: Hub, tmp_path: Path) -
 
 
 def test_a_failing_hub_is_retried_then_reported_without_failing_the_publish(
-        hub: Hub, tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(logging.getLogger("feedpub"), "propagate", True)  # the CLI turns it off
+    hub: Hub, tmp_path: Path
+) -> None:
     hub.statuses = [503, 502]  # the first ping succeeds on its third try
     run(build_output(tmp_path / "v1"), tmp_path / "www", hub)
     assert len(hub.pings) == 3 and hub.statuses == []
     hub.pings.clear()
     hub.statuses = [404] + [503] * FAST.attempts
-    with caplog.at_level(logging.WARNING, logger="feedpub"):
+    with collected_warnings() as records:
         run(build_output(tmp_path / "v2", 2), tmp_path / "www", hub)
-    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
-    assert warnings == [f"WebSub ping to {hub.url} for {BASE}news/feed.json failed: HTTP 404",
-                        f"WebSub ping to {hub.url} for {BASE}news/atom.xml failed: HTTP 503"]
+    warnings = [r.getMessage() for r in records]
+    assert warnings == [
+        f"WebSub ping to {hub.url} for {BASE}news/feed.json failed: HTTP 404",
+        f"WebSub ping to {hub.url} for {BASE}news/atom.xml failed: HTTP 503",
+    ]
     assert pinged(hub) == [("publish", f"{BASE}news/rss.xml")]

@@ -65,7 +65,9 @@ class PublishOptions:
     hub_timeout: float = 10.0
 
 
-def publish(root: Path, names: Sequence[str] = (), options: PublishOptions | None = None) -> list[PublishReport]:
+def publish(
+    root: Path, names: Sequence[str] = (), options: PublishOptions | None = None
+) -> list[PublishReport]:
     """Publish the publication at ``root`` to the named targets (all when ``names`` is empty)."""
     from feedpub.load import load_feeds, load_settings
 
@@ -75,15 +77,23 @@ def publish(root: Path, names: Sequence[str] = (), options: PublishOptions | Non
     return publish_output(settings.output, configs, topics_for(settings.base_url, feeds), options)
 
 
-def select_targets(targets: Mapping[str, Mapping[str, object]], names: Sequence[str]) -> list[TargetConfig]:
+def select_targets(
+    targets: Mapping[str, Mapping[str, object]], names: Sequence[str]
+) -> list[TargetConfig]:
     """TargetConfigs for ``names`` (or every target), in the order asked; UsageError for unknown names."""
     if not targets:
-        raise UsageError("no targets in feedpub.yaml; add one, e.g. targets: {production: {url: file:///srv/www}}")
+        raise UsageError(
+            "no targets in feedpub.yaml; add one, e.g. targets: {production: {url: file:///srv/www}}"
+        )
     for name in names:
         if name not in targets:
-            close = difflib.get_close_matches(name, list(targets), n=1)
+            close = [t for t in targets if t.startswith(name)] or difflib.get_close_matches(
+                name, list(targets), n=1
+            )
             hint = f"; did you mean {close[0]!r}?" if close else ""
-            raise UsageError(f"unknown target {name!r}{hint} (feedpub.yaml has: {', '.join(targets)})")
+            raise UsageError(
+                f"unknown target {name!r}{hint} (feedpub.yaml has: {', '.join(targets)})"
+            )
     chosen = list(dict.fromkeys(names)) if names else list(targets)
     configs = []
     for name in chosen:
@@ -95,9 +105,12 @@ def select_targets(targets: Mapping[str, Mapping[str, object]], names: Sequence[
     return configs
 
 
-def publish_output(output: Path, targets: Sequence[TargetConfig],
-                   topics: Mapping[str, Topic] | None = None,
-                   options: PublishOptions | None = None) -> list[PublishReport]:
+def publish_output(
+    output: Path,
+    targets: Sequence[TargetConfig],
+    topics: Mapping[str, Topic] | None = None,
+    options: PublishOptions | None = None,
+) -> list[PublishReport]:
     """Publish ``output`` to each target in turn; PublishError (exit 1) when any failed.
 
     A failed target does not stop the others. Hubs are pinged once per changed feed file,
@@ -140,13 +153,18 @@ def publish_target(output: Path, config: TargetConfig, opts: PublishOptions) -> 
         except FeedpubError as exc:
             return PublishReport(config.name, url, plan, opts.dry_run, exc.message)
         except Exception as exc:
-            return PublishReport(config.name, url, plan, opts.dry_run,
-                                 f"{config.name}: cannot read {url}: {exc}")
+            return PublishReport(
+                config.name, url, plan, opts.dry_run, f"{config.name}: cannot read {url}: {exc}"
+            )
         plan = make_plan(config.name, files, remote, opts.delete, opts.max_deletes)
         if opts.dry_run:
             return PublishReport(config.name, url, plan, True)
         hook = opts.progress
-        progress = None if hook is None else (lambda path, done, total: hook(config.name, path, done, total))
+        progress = (
+            None
+            if hook is None
+            else (lambda path, done, total: hook(config.name, path, done, total))
+        )
         try:
             execute(target, plan, opts.retry, progress)
         except PublishError as exc:

@@ -17,7 +17,9 @@ TEMP_PREFIX = ".feedpub-tmp-"
 def folder_from_url(config: TargetConfig) -> Path:
     parts = urlsplit(config.url)
     if parts.netloc not in ("", "localhost") or not parts.path.startswith("/"):
-        raise UsageError(f"target {config.name!r}: expected file:///absolute/path, got {config.url}")
+        raise UsageError(
+            f"target {config.name!r}: expected file:///absolute/path, got {config.url}"
+        )
     return Path(unquote(parts.path))
 
 
@@ -37,7 +39,9 @@ class FolderTarget(ManifestTarget):
         try:
             self.root.mkdir()
         except OSError as exc:
-            raise PublishError(f"{self.config.name}: cannot create {self.root}: {exc.strerror}") from exc
+            raise PublishError(
+                f"{self.config.name}: cannot create {self.root}: {exc.strerror}"
+            ) from exc
 
     def local(self, path: str) -> Path:
         rel = PurePosixPath(path)

@@ -22,8 +22,15 @@ OPTIONS = {"cname", "author_name", "author_email", "message"}
 DEFAULT_BRANCH = "gh-pages"
 ZERO = "0" * 40
 # Environment variables that would point git at the user's repository, index or work tree.
-GIT_LOCATION_VARS = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY",
-                     "GIT_ALTERNATE_OBJECT_DIRECTORIES", "GIT_COMMON_DIR", "GIT_NAMESPACE")
+GIT_LOCATION_VARS = (
+    "GIT_DIR",
+    "GIT_WORK_TREE",
+    "GIT_INDEX_FILE",
+    "GIT_OBJECT_DIRECTORY",
+    "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+    "GIT_COMMON_DIR",
+    "GIT_NAMESPACE",
+)
 
 
 class GitTarget(ManifestTarget):
@@ -37,7 +44,7 @@ class GitTarget(ManifestTarget):
     def __init__(self, config: TargetConfig) -> None:
         super().__init__(config)
         check_options(config, OPTIONS)
-        url = config.url[len("git+"):]
+        url = config.url[len("git+") :]
         parts = urlsplit(url)
         self.branch = parts.fragment or DEFAULT_BRANCH
         self.remote = parts._replace(fragment="").geturl()
@@ -45,8 +52,10 @@ class GitTarget(ManifestTarget):
             raise UsageError(f"target {config.name!r}: expected git+file:///path/repo.git#branch")
         cname = config.options.get("cname")
         if cname is not None and (not isinstance(cname, str) or not cname.strip() or "/" in cname):
-            raise UsageError(f"target {config.name!r}: cname: expected a host name such as "
-                             f"news.example.org, got {cname!r}")
+            raise UsageError(
+                f"target {config.name!r}: cname: expected a host name such as "
+                f"news.example.org, got {cname!r}"
+            )
         self.cname = cname.strip() if isinstance(cname, str) else None
         self.scratch: Path | None = None
         self.old: str | None = None  # the branch tip we build on
@@ -58,20 +67,31 @@ class GitTarget(ManifestTarget):
     def env(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if k not in GIT_LOCATION_VARS}
         assert self.scratch is not None
-        env.update(GIT_DIR=str(self.scratch), GIT_INDEX_FILE=str(self.scratch / "publish-index"),
-                   GIT_TERMINAL_PROMPT="0")
+        env.update(
+            GIT_DIR=str(self.scratch),
+            GIT_INDEX_FILE=str(self.scratch / "publish-index"),
+            GIT_TERMINAL_PROMPT="0",
+        )
         options = self.config.options
         for role in ("AUTHOR", "COMMITTER"):
             env.setdefault(f"GIT_{role}_NAME", str(options.get("author_name", "feedpub")))
-            env.setdefault(f"GIT_{role}_EMAIL", str(options.get("author_email", "feedpub@localhost")))
+            env.setdefault(
+                f"GIT_{role}_EMAIL", str(options.get("author_email", "feedpub@localhost"))
+            )
         return env
 
-    def git(self, *args: str, input: bytes | None = None, check: bool = True) -> subprocess.CompletedProcess[bytes]:
-        result = subprocess.run(["git", *args], input=input, capture_output=True, env=self.env(), check=False)
+    def git(
+        self, *args: str, input: bytes | None = None, check: bool = True
+    ) -> subprocess.CompletedProcess[bytes]:
+        result = subprocess.run(
+            ["git", *args], input=input, capture_output=True, env=self.env(), check=False
+        )
         if check and result.returncode != 0:
             message = result.stderr.decode(errors="replace").strip().splitlines()
-            raise PublishError(f"{self.config.name}: git {args[0]} failed: "
-                               f"{message[-1] if message else 'exit ' + str(result.returncode)}")
+            raise PublishError(
+                f"{self.config.name}: git {args[0]} failed: "
+                f"{message[-1] if message else 'exit ' + str(result.returncode)}"
+            )
         return result
 
     def out(self, *args: str, input: bytes | None = None) -> str:
@@ -84,11 +104,15 @@ class GitTarget(ManifestTarget):
         self.git("init", "-q", "--bare", str(self.scratch))
         ref = f"refs/heads/{self.branch}"
         if self.git("check-ref-format", ref, check=False).returncode != 0:
-            raise UsageError(f"target {self.config.name!r}: {self.branch!r} is not a valid branch name")
+            raise UsageError(
+                f"target {self.config.name!r}: {self.branch!r} is not a valid branch name"
+            )
         listing = self.git("ls-remote", self.remote, ref, check=False)
         if listing.returncode != 0:
-            raise PublishError(f"{self.config.name}: cannot read {redact(self.remote)}: "
-                               f"{listing.stderr.decode(errors='replace').strip()}")
+            raise PublishError(
+                f"{self.config.name}: cannot read {redact(self.remote)}: "
+                f"{listing.stderr.decode(errors='replace').strip()}"
+            )
         line = listing.stdout.decode().split()
         if line:
             self.old = line[0]
@@ -134,14 +158,20 @@ class GitTarget(ManifestTarget):
         message = str(self.config.options.get("message", "Publish with feedpub"))
         parents: Sequence[str] = ("-p", self.old) if self.old else ()
         new = self.out("commit-tree", tree, *parents, "-m", message)
-        pushed = self.git("push", "-q", "--no-verify", self.remote, f"{new}:refs/heads/{self.branch}", check=False)
+        pushed = self.git(
+            "push", "-q", "--no-verify", self.remote, f"{new}:refs/heads/{self.branch}", check=False
+        )
         if pushed.returncode != 0:
             detail = pushed.stderr.decode(errors="replace")
             if "non-fast-forward" in detail or "fetch first" in detail or "rejected" in detail:
-                raise PublishError(f"{self.config.name}: branch {self.branch!r} moved on since this "
-                                   "publish read it; refusing a non-fast-forward push (publish again)")
+                raise PublishError(
+                    f"{self.config.name}: branch {self.branch!r} moved on since this "
+                    "publish read it; refusing a non-fast-forward push (publish again)"
+                )
             lines = detail.strip().splitlines()
-            raise PublishError(f"{self.config.name}: git push failed: {lines[-1] if lines else 'unknown error'}")
+            raise PublishError(
+                f"{self.config.name}: git push failed: {lines[-1] if lines else 'unknown error'}"
+            )
         self.old = new
 
     def flush(self) -> None:
@@ -149,7 +179,9 @@ class GitTarget(ManifestTarget):
         lines = []
         if paths:
             listing = "".join(f"{self.staged[p]}\n" for p in paths).encode()
-            shas = self.out("hash-object", "-w", "--no-filters", "--stdin-paths", input=listing).split()
+            shas = self.out(
+                "hash-object", "-w", "--no-filters", "--stdin-paths", input=listing
+            ).split()
             lines += [f"100644 {sha}\t{path}\n" for path, sha in zip(paths, shas, strict=True)]
         lines += [f"0 {ZERO}\t{path}\n" for path in sorted(self.removed)]
         if lines:

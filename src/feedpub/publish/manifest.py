@@ -24,12 +24,20 @@ def decode_manifest(data: bytes, where: str) -> dict[str, str]:
     try:
         body = json.loads(data)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        log.warning("%s: %s is not valid JSON (%s); uploading every file again", where, MANIFEST_NAME, exc)
+        log.warning(
+            "%s: %s is not valid JSON (%s); uploading every file again", where, MANIFEST_NAME, exc
+        )
         return {}
     files = body.get("files") if isinstance(body, dict) else None
-    if (not isinstance(body, dict) or body.get("version") != MANIFEST_VERSION or not isinstance(files, dict)
-            or not all(isinstance(k, str) and isinstance(v, str) for k, v in files.items())):
-        log.warning("%s: %s has an unknown layout; uploading every file again", where, MANIFEST_NAME)
+    if (
+        not isinstance(body, dict)
+        or body.get("version") != MANIFEST_VERSION
+        or not isinstance(files, dict)
+        or not all(isinstance(k, str) and isinstance(v, str) for k, v in files.items())
+    ):
+        log.warning(
+            "%s: %s has an unknown layout; uploading every file again", where, MANIFEST_NAME
+        )
         return {}
     return dict(files)
 

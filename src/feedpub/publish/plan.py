@@ -77,8 +77,10 @@ def cache_rules(configured: object, target: str) -> tuple[tuple[str, str], ...]:
     if not isinstance(configured, dict) or not all(
         isinstance(k, str) and isinstance(v, str) for k, v in configured.items()
     ):
-        raise UsageError(f"target {target!r}: cache_control: expected a mapping of file patterns "
-                         f"to Cache-Control values, e.g. {{'*.css': 'public, max-age=604800'}}")
+        raise UsageError(
+            f"target {target!r}: cache_control: expected a mapping of file patterns "
+            f"to Cache-Control values, e.g. {{'*.css': 'public, max-age=604800'}}"
+        )
     return (*configured.items(), *DEFAULT_CACHE_RULES)
 
 
@@ -110,7 +112,9 @@ def rank(path: str) -> int:
     return FEED_RANKS.get(name, RANK_CONTENT)
 
 
-def scan_output(output: Path, rules: Sequence[tuple[str, str]] = DEFAULT_CACHE_RULES) -> list[LocalFile]:
+def scan_output(
+    output: Path, rules: Sequence[tuple[str, str]] = DEFAULT_CACHE_RULES
+) -> list[LocalFile]:
     """Every file under ``output`` in upload order; PublishError for a missing or empty output."""
     if not output.is_dir():
         raise UsageError(f"{output} has not been built yet; run 'feedpub build' first")
@@ -125,7 +129,9 @@ def scan_output(output: Path, rules: Sequence[tuple[str, str]] = DEFAULT_CACHE_R
             data = source.read_bytes()
             ctype = content_type(rel)
             cache = cache_control(rel, rules)
-            files.append(LocalFile(rel, source, ctype, cache, file_digest(data, ctype, cache), len(data)))
+            files.append(
+                LocalFile(rel, source, ctype, cache, file_digest(data, ctype, cache), len(data))
+            )
     if not files:
         raise UsageError(f"{output} is empty; run 'feedpub build' first")
     return sorted(files, key=lambda f: (rank(f.path), f.path))
@@ -160,29 +166,44 @@ class Plan:
         if verbose:
             out += [f"skip    {f.path}  (unchanged)" for f in self.unchanged]
         out += [f"delete  {path}  (not in the output)" for path in self.deletes]
-        reason = "not in the output; --delete removes it" if not self.refused else "not deleted: " + self.refused
+        reason = (
+            "not in the output; --delete removes it"
+            if not self.refused
+            else "not deleted: " + self.refused
+        )
         out += [f"keep    {path}  ({reason})" for path in self.kept]
         out.append(self.entry_summary())
         return out
 
     def entry_summary(self) -> str:
         """Entries new, changed and removed, by id (entry pages are entries/<id>.html)."""
+
         def ids(paths: Iterable[str]) -> list[str]:
-            return [p[len("entries/"):-len(".html")] for p in paths
-                    if p.startswith("entries/") and p.endswith(".html") and p.count("/") == 1]
+            return [
+                p[len("entries/") : -len(".html")]
+                for p in paths
+                if p.startswith("entries/") and p.endswith(".html") and p.count("/") == 1
+            ]
 
         groups = [
             ("new", ids(u.file.path for u in self.uploads if u.reason == "new")),
             ("changed", ids(u.file.path for u in self.uploads if u.reason == "changed")),
             ("removed", ids(self.deletes)),
         ]
-        parts = [f"{len(found)} {label}" + (f" ({', '.join(found)})" if found else "")
-                 for label, found in groups]
+        parts = [
+            f"{len(found)} {label}" + (f" ({', '.join(found)})" if found else "")
+            for label, found in groups
+        ]
         return "entries: " + ", ".join(parts)
 
 
-def make_plan(target: str, files: Sequence[LocalFile], remote: Mapping[str, str],
-              delete: bool = False, max_deletes: int = 10) -> Plan:
+def make_plan(
+    target: str,
+    files: Sequence[LocalFile],
+    remote: Mapping[str, str],
+    delete: bool = False,
+    max_deletes: int = 10,
+) -> Plan:
     """Diff the output against what the target serves. More than ``max_deletes`` deletes none."""
     uploads: list[Upload] = []
     unchanged: list[LocalFile] = []
@@ -198,20 +219,32 @@ def make_plan(target: str, files: Sequence[LocalFile], remote: Mapping[str, str]
     stale = sorted(p for p in remote if p not in local and p != MANIFEST_NAME)
     refused = ""
     if delete and len(stale) > max_deletes:
-        refused = (f"{len(stale)} files would be deleted, more than --max-deletes {max_deletes}; "
-                   f"deleted none")
+        refused = (
+            f"{len(stale)} files would be deleted, more than --max-deletes {max_deletes}; "
+            f"deleted none"
+        )
     deletes = stale if delete and not refused else []
     kept = [p for p in stale if p not in deletes]
     digests = {f.path: f.digest for f in files}
     digests.update({p: remote[p] for p in kept})
-    return Plan(target, tuple(uploads), tuple(unchanged), tuple(deletes), tuple(kept), refused,
-                dict(sorted(digests.items())), dict(remote))
+    return Plan(
+        target,
+        tuple(uploads),
+        tuple(unchanged),
+        tuple(deletes),
+        tuple(kept),
+        refused,
+        dict(sorted(digests.items())),
+        dict(remote),
+    )
 
 
 Progress = Callable[[str, int, int], None]  # (path, done, total)
 
 
-def execute(target: Target, plan: Plan, policy: RetryPolicy, progress: Progress | None = None) -> None:
+def execute(
+    target: Target, plan: Plan, policy: RetryPolicy, progress: Progress | None = None
+) -> None:
     """Uploads in order, then deletions, then the commit; the first failure stops everything."""
     name = plan.target
     total = len(plan.uploads) + len(plan.deletes)
@@ -228,7 +261,9 @@ def execute(target: Target, plan: Plan, policy: RetryPolicy, progress: Progress 
         if progress:
             progress(path, done, total)
     if plan.needs_commit:
-        guarded(partial(target.commit, dict(plan.digests)), f"{name}: recording the new state", policy)
+        guarded(
+            partial(target.commit, dict(plan.digests)), f"{name}: recording the new state", policy
+        )
 
 
 def guarded(call: Callable[[], object], what: str, policy: RetryPolicy) -> None:

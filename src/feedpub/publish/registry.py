@@ -52,19 +52,25 @@ def make_target(config: TargetConfig) -> Target:
         close = difflib.get_close_matches(scheme, SCHEMES, n=1)
         hint = f"; did you mean {close[0]}://?" if close else ""
         known = ", ".join(f"{s}://" for s in SCHEMES)
-        raise UsageError(f"target {config.name!r}: unknown URL scheme in {redact(config.url)}{hint} "
-                         f"(known: {known})")
+        raise UsageError(
+            f"target {config.name!r}: unknown URL scheme in {redact(config.url)}{hint} "
+            f"(known: {known})"
+        )
     module_name, class_name = SCHEMES[scheme]
     try:
         module = importlib.import_module(module_name)
     except ModuleNotFoundError as exc:
         if exc.name in LIBRARIES:
             extra = EXTRAS.get(scheme, scheme)
-            raise UsageError(f"target {config.name!r}: {scheme}:// targets need {exc.name}; "
-                             f"install it with: pip install 'feedpub[{extra}]'") from exc
+            raise UsageError(
+                f"target {config.name!r}: {scheme}:// targets need {exc.name}; "
+                f"install it with: pip install 'feedpub[{extra}]'"
+            ) from exc
         if exc.name == module_name:
-            raise UsageError(f"target {config.name!r}: {scheme}:// targets are not available "
-                             f"in this version of feedpub") from exc
+            raise UsageError(
+                f"target {config.name!r}: {scheme}:// targets are not available "
+                f"in this version of feedpub"
+            ) from exc
         raise
     cls: Any = getattr(module, class_name)
     return cast(Target, cls(config))

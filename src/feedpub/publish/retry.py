@@ -36,8 +36,14 @@ def is_transient(exc: BaseException) -> bool:
         return True
     # Library exceptions are recognised by name so this module imports neither boto3 nor requests.
     names = {cls.__name__ for cls in type(exc).__mro__}
-    if names & {"EndpointConnectionError", "ConnectionClosedError", "ReadTimeoutError",
-                "ConnectTimeoutError", "Timeout", "SSHException"}:
+    if names & {
+        "EndpointConnectionError",
+        "ConnectionClosedError",
+        "ReadTimeoutError",
+        "ConnectTimeoutError",
+        "Timeout",
+        "SSHException",
+    }:
         return True
     if "ConnectionError" in names:  # requests.ConnectionError is not the builtin one
         return True
@@ -50,8 +56,12 @@ def is_transient(exc: BaseException) -> bool:
     return isinstance(status_code, int) and status_code >= 500
 
 
-def retry(call: Callable[[], T], what: str, policy: RetryPolicy,
-          sleep: Callable[[float], None] = time.sleep) -> T:
+def retry(
+    call: Callable[[], T],
+    what: str,
+    policy: RetryPolicy,
+    sleep: Callable[[float], None] = time.sleep,
+) -> T:
     """Run ``call``; on a transient failure wait and try again, up to ``policy.attempts`` tries."""
     attempt = 1
     while True:

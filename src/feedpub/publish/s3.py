@@ -19,11 +19,27 @@ from feedpub.publish.registry import check_options
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
-OPTIONS = {"endpoint_url", "region", "profile", "request_checksum_calculation",
-           "response_checksum_validation", "addressing_style"}
+OPTIONS = {
+    "endpoint_url",
+    "region",
+    "profile",
+    "request_checksum_calculation",
+    "response_checksum_validation",
+    "addressing_style",
+}
 # Credentials come only from the AWS chain (environment, profile, instance role).
-CREDENTIAL_OPTIONS = {"aws_access_key_id", "aws_secret_access_key", "aws_session_token", "access_key",
-                      "access_key_id", "secret_key", "secret_access_key", "secret", "password", "token"}
+CREDENTIAL_OPTIONS = {
+    "aws_access_key_id",
+    "aws_secret_access_key",
+    "aws_session_token",
+    "access_key",
+    "access_key_id",
+    "secret_key",
+    "secret_access_key",
+    "secret",
+    "password",
+    "token",
+}
 CHECKSUM_CHOICES = ("when_supported", "when_required")
 DIGEST_KEY = "feedpub-digest"  # served back as x-amz-meta-feedpub-digest
 MANIFEST_CACHE = "no-cache"
@@ -41,20 +57,26 @@ class S3Target:
         self.config = config
         secret = sorted(CREDENTIAL_OPTIONS & set(config.options))
         if secret:
-            raise UsageError(f"target {config.name!r}: {secret[0]!r} does not belong in feedpub.yaml; "
-                             "credentials come from the AWS environment variables, a profile "
-                             "(option 'profile') or an instance role")
+            raise UsageError(
+                f"target {config.name!r}: {secret[0]!r} does not belong in feedpub.yaml; "
+                "credentials come from the AWS environment variables, a profile "
+                "(option 'profile') or an instance role"
+            )
         check_options(config, OPTIONS)
         parts = urlsplit(config.url)
         if not parts.netloc:
-            raise UsageError(f"target {config.name!r}: expected s3://bucket/prefix, got {config.url}")
+            raise UsageError(
+                f"target {config.name!r}: expected s3://bucket/prefix, got {config.url}"
+            )
         self.bucket = parts.netloc
         self.prefix = parts.path.strip("/")
         for name in ("request_checksum_calculation", "response_checksum_validation"):
             value = config.options.get(name)
             if value is not None and value not in CHECKSUM_CHOICES:
-                raise UsageError(f"target {config.name!r}: {name}: expected one of "
-                                 f"{', '.join(CHECKSUM_CHOICES)}, got {value!r}")
+                raise UsageError(
+                    f"target {config.name!r}: {name}: expected one of "
+                    f"{', '.join(CHECKSUM_CHOICES)}, got {value!r}"
+                )
         self._client: S3Client | None = None
         self._etags: dict[str, str] = {}
 
@@ -85,20 +107,30 @@ class S3Target:
         )
         try:
             session = boto3.session.Session(profile_name=opts.get("profile"))
-            self._client = session.client("s3", endpoint_url=opts.get("endpoint_url"),
-                                          region_name=opts.get("region"), config=config)
+            self._client = session.client(
+                "s3",
+                endpoint_url=opts.get("endpoint_url"),
+                region_name=opts.get("region"),
+                config=config,
+            )
             self.client.head_bucket(Bucket=self.bucket)
         except botocore.exceptions.ProfileNotFound as exc:
             raise UsageError(f"target {self.config.name!r}: {exc}") from exc
         except botocore.exceptions.NoCredentialsError as exc:
-            raise PublishError(f"{self.config.name}: no AWS credentials found (environment, "
-                               "profile or instance role)") from exc
+            raise PublishError(
+                f"{self.config.name}: no AWS credentials found (environment, "
+                "profile or instance role)"
+            ) from exc
         except botocore.exceptions.ClientError as exc:
             status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
             if status == 404:
-                raise PublishError(f"{self.config.name}: bucket {self.bucket!r} does not exist") from exc
+                raise PublishError(
+                    f"{self.config.name}: bucket {self.bucket!r} does not exist"
+                ) from exc
             if status == 403:
-                raise PublishError(f"{self.config.name}: access to bucket {self.bucket!r} denied") from exc
+                raise PublishError(
+                    f"{self.config.name}: access to bucket {self.bucket!r} denied"
+                ) from exc
             raise
 
     def remote_digests(self) -> dict[str, str]:
@@ -106,9 +138,11 @@ class S3Target:
         start = f"{self.prefix}/" if self.prefix else ""
         digests: dict[str, str] = {}
         self._etags = {}
-        for page in self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=start):
+        for page in self.client.get_paginator("list_objects_v2").paginate(
+            Bucket=self.bucket, Prefix=start
+        ):
             for obj in page.get("Contents", []):
-                path = obj["Key"][len(start):]
+                path = obj["Key"][len(start) :]
                 if path == MANIFEST_NAME or not path:
                     continue
                 etag = obj.get("ETag", "")
@@ -122,15 +156,19 @@ class S3Target:
 
     def read_manifest(self) -> tuple[dict[str, str], dict[str, str]]:
         try:
-            body = self.client.get_object(Bucket=self.bucket, Key=self.key(MANIFEST_NAME))["Body"].read()
+            body = self.client.get_object(Bucket=self.bucket, Key=self.key(MANIFEST_NAME))[
+                "Body"
+            ].read()
         except self.client.exceptions.NoSuchKey:
             return {}, {}
         try:
             data = json.loads(body)
             files, etags = data["files"], data["etags"]
             if isinstance(files, dict) and isinstance(etags, dict):
-                return ({str(k): str(v) for k, v in files.items()},
-                        {str(k): str(v) for k, v in etags.items()})
+                return (
+                    {str(k): str(v) for k, v in files.items()},
+                    {str(k): str(v) for k, v in etags.items()},
+                )
         except (ValueError, KeyError, TypeError):
             pass
         return {}, {}  # unreadable: every object is checked by HEAD instead
@@ -138,8 +176,11 @@ class S3Target:
     def upload(self, file: LocalFile) -> None:
         data = file.read()
         response = self.client.put_object(
-            Bucket=self.bucket, Key=self.key(file.path), Body=data,
-            ContentType=file.content_type, CacheControl=file.cache_control,
+            Bucket=self.bucket,
+            Key=self.key(file.path),
+            Body=data,
+            ContentType=file.content_type,
+            CacheControl=file.cache_control,
             Metadata={DIGEST_KEY: file.digest},
         )
         self._etags[file.path] = response.get("ETag", "")
@@ -165,7 +206,9 @@ class S3Target:
         }
         for name, want in expected.items():
             if found[name] != want:
-                raise PublishError(f"{file.path} reads back with {name} {found[name]!r}, expected {want!r}")
+                raise PublishError(
+                    f"{file.path} reads back with {name} {found[name]!r}, expected {want!r}"
+                )
 
     def delete(self, path: str) -> None:
         self.client.delete_object(Bucket=self.bucket, Key=self.key(path))
@@ -175,9 +218,11 @@ class S3Target:
         etags = {p: self._etags[p] for p in sorted(digests) if p in self._etags}
         body = {"version": 1, "files": dict(sorted(digests.items())), "etags": etags}
         self.client.put_object(
-            Bucket=self.bucket, Key=self.key(MANIFEST_NAME),
+            Bucket=self.bucket,
+            Key=self.key(MANIFEST_NAME),
             Body=(json.dumps(body, indent=1, sort_keys=True) + "\n").encode(),
-            ContentType="application/json; charset=utf-8", CacheControl=MANIFEST_CACHE,
+            ContentType="application/json; charset=utf-8",
+            CacheControl=MANIFEST_CACHE,
         )
 
     def close(self) -> None:
