@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from functools import partial
 
 from feedpub.model import FEED_FILES, FeedSpec
+from feedpub.publish.registry import redact
 from feedpub.publish.retry import RetryPolicy, TransientError, retry
 
 log = logging.getLogger("feedpub")
@@ -53,7 +54,7 @@ def ping(topics: Sequence[Topic], policy: RetryPolicy, timeout: float = 10.0) ->
     failures: list[str] = []
     for topic in topics:
         for hub in topic.hubs:
-            what = f"WebSub ping to {hub} for {topic.url}"
+            what = f"WebSub ping to {redact(hub)} for {topic.url}"
             try:
                 retry(partial(ping_one, hub, topic.url, timeout), what, policy)
             except (requests.RequestException, TransientError, ValueError) as exc:
