@@ -60,6 +60,16 @@ def test_publish_then_nothing_then_only_changes(sshd: SshServer, tmp_path: Path)
     assert served(sshd) == tree(output)
 
 
+def test_missing_root_folder_is_made(sshd: SshServer, tmp_path: Path) -> None:
+    output = write_output(tmp_path / "out")
+    deep = sshd.root / "new" / "site"
+    rsync = RsyncTarget(TargetConfig("mirror", sshd.url("rsync", deep), sshd.options()))
+    publish(rsync, output)
+    arrived = tree(deep)
+    arrived.pop(MANIFEST_NAME)
+    assert arrived == tree(output)
+
+
 def test_deletions(sshd: SshServer, tmp_path: Path) -> None:
     odd = "old/[draft] *1?.html"  # rsync wildcards in a name must match only that file
     output = write_output(tmp_path / "out", extra=("old/a.html", odd))

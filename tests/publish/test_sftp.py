@@ -104,8 +104,9 @@ def test_refused_file_leaves_old_feeds_and_next_publish_completes(
 
     with pytest.raises(PublishError) as caught:
         publish(target(sshd), output)
-    assert caught.value.message.startswith(
-        f"web: uploading entries/second.html failed: writing {sshd.root}/entries/second.html: "
+    assert caught.value.message == (
+        f"web: uploading entries/second.html failed: moving {sshd.root}/entries/second.html "
+        f"into place: refused by the server (SFTP status FAILURE)"
     )
     for feed in FEEDS:
         assert (sshd.root / feed).read_bytes() == old[feed]

@@ -226,6 +226,8 @@ class SftpTarget(ManifestTarget):
             self._drop()
             return TransientError(f"{what}: connection lost ({exc or type(exc).__name__})")
         reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+        if reason == "Failure":  # SSH_FX_FAILURE: the server gives no detail
+            reason = "refused by the server (SFTP status FAILURE)"
         return PublishError(f"{what}: {reason}")
 
     # -- the three manifest-target operations ------------------------------------------------
@@ -247,13 +249,15 @@ class SftpTarget(ManifestTarget):
         folder, name = posixpath.split(remote)
         temp = posixpath.join(folder, f".{name}.feedpub-{uuid.uuid4().hex[:12]}.tmp")
         sftp = self.sftp()
+        what = f"writing {remote}"
         try:
             self.makedirs(sftp, folder)
             sftp.putfo(io.BytesIO(data), temp, file_size=len(data), confirm=True)
             sftp.chmod(temp, FILE_MODE)
+            what = f"moving {remote} into place"
             self.rename(sftp, temp, remote)
         except (OSError, paramiko.SSHException, EOFError) as exc:
-            error = self.failure(exc, f"writing {remote}")
+            error = self.failure(exc, what)
             if self._sftp is not None:
                 with contextlib.suppress(OSError, paramiko.SSHException, EOFError):
                     sftp.remove(temp)
