@@ -5,6 +5,7 @@ Also a helper that publishes an output folder to a target through the planner, a
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -62,3 +63,14 @@ def tree(folder: Path) -> dict[str, bytes]:
         for p in sorted(folder.rglob("*"))
         if p.is_file()
     }
+
+
+def publication(root: Path, targets: dict[str, dict[str, object]]) -> Path:
+    """A publication root (feedpub.yaml, one feed) whose output folder holds ``write_output``."""
+    root.mkdir(parents=True, exist_ok=True)
+    settings = {"title": "Briefings", "base_url": "https://news.example.org/", "targets": targets}
+    (root / "feedpub.yaml").write_text(json.dumps(settings))  # JSON is YAML
+    (root / "feeds").mkdir(exist_ok=True)
+    (root / "feeds/all.yaml").write_text(json.dumps({"title": "All"}))
+    write_output(root / "public")
+    return root

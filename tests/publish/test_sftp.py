@@ -9,12 +9,13 @@ from pathlib import Path
 
 import pytest
 
+from feedpub.cli import main
 from feedpub.errors import PublishError, UsageError
 from feedpub.publish import PublishOptions, publish_output
 from feedpub.publish.base import MANIFEST_NAME, TargetConfig
 from feedpub.publish.sftp import SftpTarget
 from tests.publish import servers_ssh
-from tests.publish.sample import FAST, publish, tree, write_output
+from tests.publish.sample import FAST, publication, publish, tree, write_output
 from tests.publish.servers_ssh import SshServer, keygen
 
 sshd = servers_ssh.sshd  # the fixture, used by name
@@ -244,3 +245,45 @@ def test_bad_configuration_is_a_usage_error(
     with pytest.raises(UsageError) as caught:
         SftpTarget(TargetConfig("web", url, {"known_hosts": str(known), **options}))
     assert caught.value.message == message
+
+
+def test_cli_publishes_to_sftp_and_rsync_targets(
+    sshd: SshServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    a, b = sshd.root / "a", sshd.root / "b"
+    root = publication(
+        tmp_path / "pub",
+        {
+            "box": {"url": sshd.url("sftp", a), **sshd.options()},
+            "mirror": {"url": sshd.url("sftp", b), "mode": "rsync", **sshd.options()},
+        },
+    )
+    assert main(["--root", str(root), "publish"]) == 0
+    assert capsys.readouterr() == (
+        "box: 7 uploaded, 0 unchanged, 0 deleted\nmirror: 7 uploaded, 0 unchanged, 0 deleted\n",
+        "",
+    )
+    for folder in (a, b):
+        arrived = tree(folder)
+        arrived.pop(MANIFEST_NAME)
+        assert arrived == tree(root / "public")
+    assert main(["--root", str(root), "publish"]) == 0
+    assert capsys.readouterr().out == (
+        "box: 0 uploaded, 7 unchanged, 0 deleted\nmirror: 0 uploaded, 7 unchanged, 0 deleted\n"
+    )
+
+
+def test_cli_names_the_target_and_exits_1_when_the_host_is_unknown(
+    sshd: SshServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    empty = tmp_path / "known_hosts"
+    empty.write_text("")
+    options = {**sshd.options(), "known_hosts": str(empty)}
+    root = publication(tmp_path / "pub", {"box": {"url": sshd.url("sftp"), **options}})
+    assert main(["--root", str(root), "publish"]) == 1
+    err = capsys.readouterr().err
+    assert err == (
+        f"feedpub: box: {sshd.user}@127.0.0.1:{sshd.port}: host key not in {empty}; "
+        f"connect once with ssh to record it\n"
+    )
+    assert tree(sshd.root) == {}

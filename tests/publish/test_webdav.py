@@ -10,13 +10,14 @@ from pathlib import Path
 import pytest
 import requests
 
+from feedpub.cli import main
 from feedpub.errors import PublishError, UsageError
 from feedpub.publish import PublishOptions, publish_output
 from feedpub.publish.base import MANIFEST_NAME, TargetConfig
 from feedpub.publish.registry import make_target
 from feedpub.publish.webdav import WebdavTarget
 from tests.publish import servers_webdav
-from tests.publish.sample import FAST, publish, tree, write_output
+from tests.publish.sample import FAST, publication, publish, tree, write_output
 from tests.publish.servers_webdav import FEED_TYPES, PASSWORD, USER, DavServer
 
 webdav = servers_webdav.webdav  # the fixture, used by name
@@ -234,3 +235,24 @@ def test_only_one_credential_variable_is_a_usage_error(
     with pytest.raises(UsageError) as caught:
         target(webdav).open()
     assert caught.value.message == "target 'web': FEEDPUB_WEBDAV_PASSWORD is not set"
+
+
+def test_cli_failure_names_target_and_file_and_never_the_password(
+    webdav: DavServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = publication(tmp_path / "pub", {"dav": {"url": webdav.url(scheme="webdav")}})
+    webdav.refuse = {"/site/all/atom.xml"}
+    assert main(["--root", str(root), "publish"]) == 1
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err == (
+        "feedpub: dav: uploading all/atom.xml failed: moving all/atom.xml into place: "
+        "HTTP 403 Forbidden\n"
+    )
+    assert PASSWORD not in out + err
+    assert not (webdav.root / "site/all/rss.xml").exists()  # RSS comes after Atom: never reached
+
+    webdav.refuse = set()
+    assert main(["--root", str(root), "publish"]) == 0
+    assert capsys.readouterr().out == "dav: 7 uploaded, 0 unchanged, 0 deleted\n"  # no manifest yet
+    assert served(webdav) == tree(root / "public")
