@@ -146,13 +146,22 @@ def is_web_url(value: str) -> bool:
     return parts.scheme in ("http", "https") and bool(parts.netloc)
 
 
-def read_yaml(path: Path, checker: FileChecker) -> Any:
-    """The data of one YAML file, or None after recording why it could not be read."""
+def read_bytes(path: Path, checker: FileChecker) -> bytes | None:
     try:
-        raw = path.read_bytes()
+        return path.read_bytes()
     except OSError as exc:
         checker.problems.append(Problem(Location(checker.file), f"cannot read file: {exc.strerror}"))
         return None
+
+
+def read_yaml(path: Path, checker: FileChecker) -> Any:
+    """The data of one YAML file, or None after recording why it could not be read."""
+    raw = read_bytes(path, checker)
+    return None if raw is None else parse_yaml(raw, checker)
+
+
+def parse_yaml(raw: bytes, checker: FileChecker) -> Any:
+    """The data in a YAML file's bytes, or None after recording why they are not YAML."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -412,7 +421,14 @@ def to_datetime(value: Any, zone: tzinfo) -> datetime | None:
 def load_entry_file(path: Path, rel: str, context: EntryContext) -> tuple[Entry | None, list[Problem]]:
     """One entry file → (Entry or None, its problems)."""
     checker = FileChecker(rel)
-    data = read_yaml(path, checker)
+    raw = read_bytes(path, checker)
+    return (None, checker.problems) if raw is None else load_entry_bytes(raw, rel, context)
+
+
+def load_entry_bytes(raw: bytes, rel: str, context: EntryContext) -> tuple[Entry | None, list[Problem]]:
+    """One entry file's bytes → (Entry or None, its problems)."""
+    checker = FileChecker(rel)
+    data = parse_yaml(raw, checker)
     if data is None:
         return None, checker.problems
     entry = _entry(data, checker, Path(rel).stem, context)

@@ -12,10 +12,10 @@ from pathlib import Path
 
 from feedpub.errors import BuildError, Problem, ValidationFailed
 from feedpub.load import due_entries, feed_entries, load_publication
-from feedpub.model import FEED_FILES, Publication, SourceRecord
-from feedpub.render.briefing import Briefing, newest_change, render_briefing
+from feedpub.model import FEED_FILES, Entry, Publication, Settings, SourceRecord
+from feedpub.entries import compile_entries
+from feedpub.render.briefing import Briefing, LocalParts, finish_briefing, newest_change, render_local
 from feedpub.render.jsonfeed import render_json_feed
-from feedpub.render.markup import sanitise
 from feedpub.render.site import render_site
 from feedpub.render.xmlfeeds import render_xml_feeds
 
@@ -49,17 +49,22 @@ def render_publication(
     pub: Publication,
     now: datetime,
     lookup: Callable[[str], SourceRecord | None] | None = None,
+    parts: Mapping[str, LocalParts] | None = None,
 ) -> dict[str, bytes]:
-    """Every output file by its path relative to the output folder."""
+    """Every output file by its path relative to the output folder.
+
+    ``parts`` holds entries already rendered on their own (by worker processes or the cache).
+    """
     settings = pub.settings
     find = lookup or (lambda url: None)
+    done = parts or {}
     due = due_entries(pub.entries, now)
     titles = {e.id: e.title for e in due}
-    briefings: list[Briefing] = []
-    for entry in due:
-        briefing = render_briefing(entry, settings, titles, find)
-        briefing.body_html = sanitise(briefing.body_html)
-        briefings.append(briefing)
+    briefings = [
+        finish_briefing(entry, done.get(entry.id) or render_local(entry, settings.base_url, find),
+                        settings.base_url, titles)
+        for entry in due
+    ]
     by_id = {b.entry.id: b for b in briefings}
     files: dict[str, bytes] = {}
     per_feed: dict[str, list[Briefing]] = {}
@@ -116,9 +121,16 @@ def validate_feeds(files: Mapping[str, bytes], output: Path, now: datetime) -> l
 def build(root: Path, *, now: datetime | None = None, validate: bool = True) -> BuildResult:
     """Build ``root`` into its output folder; on any problem the old output stays untouched."""
     moment = now or datetime.now(UTC)
-    pub = load_publication(root)
-    lookup = _source_lookup(root)
-    files = render_publication(pub, moment, lookup)
+    records = _source_records(root)
+    parts: dict[str, LocalParts] = {}
+
+    def load_entries(root: Path, settings: Settings, problems: list[Problem]) -> list[Entry]:
+        entries, rendered = compile_entries(root, settings, records, problems)
+        parts.update(rendered)
+        return entries
+
+    pub = load_publication(root, entries_loader=load_entries)
+    files = render_publication(pub, moment, _lookup(records), parts)
     output = pub.settings.output
     warnings: list[Problem] = []
     if validate:
@@ -136,12 +148,15 @@ def build(root: Path, *, now: datetime | None = None, validate: bool = True) -> 
     return result
 
 
-def _source_lookup(root: Path) -> Callable[[str], SourceRecord | None]:
-    from feedpub.sources import load_lock, normalise_url
+def _source_records(root: Path) -> dict[str, SourceRecord]:
+    from feedpub.sources import LOCK_NAME, load_lock
 
-    records = load_lock(root / "sources.lock")
-    if not records:
-        return lambda url: None
+    return load_lock(root / LOCK_NAME)
+
+
+def _lookup(records: Mapping[str, SourceRecord]) -> Callable[[str], SourceRecord | None]:
+    from feedpub.sources import normalise_url
+
     return lambda url: records.get(normalise_url(url))
 
 

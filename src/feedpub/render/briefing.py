@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from feedpub.model import FEED_FILES, Entry, FeedSpec, Settings, Source, SourceRecord
-from feedpub.render.markup import escape, inline, to_text
+from feedpub.model import FEED_FILES, Entry, FeedSpec, Settings, SourceRecord
+from feedpub.render.markup import escape, inline_unsafe, reference_map, sanitise, to_text
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,18 @@ class CitedSource:
     dead: bool = False
 
 
-@dataclass
+@dataclass(frozen=True)
+class LocalParts:
+    """What one entry renders to on its own: cacheable, and made in worker processes."""
+
+    summary_html: str
+    summary_text: str
+    body_html: str  # lead, quotes, sections, sources: sanitised
+    body_text: str
+    sources: tuple[CitedSource, ...]
+
+
+@dataclass(frozen=True)
 class Briefing:
     """Everything rendered once per entry and shared by RSS, Atom, JSON Feed and the page."""
 
@@ -62,12 +73,12 @@ class Briefing:
     title: str  # plain text
     summary_html: str
     summary_text: str
-    body_html: str  # lead, quotes, sections, sources, related: what feeds carry
+    body_html: str  # LocalParts.body_html plus the Related list: what feeds carry
     body_text: str
-    sources: list[CitedSource] = field(default_factory=list)
+    sources: tuple[CitedSource, ...] = ()
 
 
-def cited_sources(entry: Entry, lookup: Callable[[str], SourceRecord | None]) -> list[CitedSource]:
+def cited_sources(entry: Entry, lookup: Callable[[str], SourceRecord | None]) -> tuple[CitedSource, ...]:
     out = []
     for source in entry.sources:
         record = lookup(source.url)
@@ -75,7 +86,7 @@ def cited_sources(entry: Entry, lookup: Callable[[str], SourceRecord | None]) ->
         site = record.site_name if record and record.site_name else None
         dead = bool(record and record.state == "dead")
         out.append(CitedSource(source.key, source.url, title, site, dead))
-    return out
+    return tuple(out)
 
 
 def _short(url: str) -> str:
@@ -83,22 +94,16 @@ def _short(url: str) -> str:
     return (parts.hostname or "") + (parts.path if parts.path != "/" else "")
 
 
-def render_briefing(
-    entry: Entry,
-    settings: Settings,
-    titles: Mapping[str, str],
-    lookup: Callable[[str], SourceRecord | None],
-) -> Briefing:
-    """The HTML every format shares. ``titles`` maps entry ids to titles (for Related links)."""
-    urls = Urls(settings.base_url)
-    url = urls.entry(entry.id)
-    refs = _references(entry.sources)
+def render_local(entry: Entry, base_url: str, lookup: Callable[[str], SourceRecord | None]) -> LocalParts:
+    """The entry's own HTML: lead, quotes, sections with points, and its Sources list."""
+    url = Urls(base_url).entry(entry.id)
+    refs = reference_map({s.key: (s.url, s.title) for s in entry.sources})
 
     def md(text: str) -> str:
-        return inline(text, base=url, references=refs)
+        return inline_unsafe(text, base=url, refs=refs)
 
     sources = cited_sources(entry, lookup)
-    summary_html = md(entry.summary)
+    summary_html = sanitise(md(entry.summary)) if entry.summary else ""
     parts: list[str] = []
     if summary_html:
         parts.append(f'<p class="lead">{summary_html}</p>')
@@ -113,31 +118,45 @@ def render_briefing(
             parts.append(f"<ul>{items}</ul>")
     if sources:
         parts.append("<h2>Sources</h2>")
-        parts.append("<ul class=\"sources\">" + "".join(_source_html(s) for s in sources) + "</ul>")
+        parts.append('<ul class="sources">' + "".join(_source_html(s) for s in sources) + "</ul>")
+    body_html = sanitise("\n".join(parts))
+    return LocalParts(summary_html, to_text(summary_html), body_html, to_text(body_html), sources)
+
+
+def finish_briefing(entry: Entry, local: LocalParts, base_url: str, titles: Mapping[str, str]) -> Briefing:
+    """Add what depends on other entries (the Related list); ``titles`` maps ids to titles."""
+    urls = Urls(base_url)
+    body_html, body_text = local.body_html, local.body_text
     related = [other for other in entry.related if other in titles]
     if related:
-        parts.append("<h2>Related</h2>")
         links = "".join(f'<li><a href="{escape(urls.entry(i))}">{escape(titles[i])}</a></li>' for i in related)
-        parts.append(f"<ul class=\"related\">{links}</ul>")
-    body_html = "\n".join(parts)
+        body_html += f'\n<h2>Related</h2>\n<ul class="related">{links}</ul>'
+        body_text += "\n\nRelated\n\n" + "\n".join(titles[i] for i in related)
     return Briefing(
         entry=entry,
-        url=url,
+        url=urls.entry(entry.id),
         tag=urls.entry_tag(entry),
         title=entry.title or entry.id,  # titles are plain text, not Markdown
-        summary_html=summary_html,
-        summary_text=to_text(summary_html),
+        summary_html=local.summary_html,
+        summary_text=local.summary_text,
         body_html=body_html,
-        body_text=to_text(body_html),
-        sources=sources,
+        body_text=body_text,
+        sources=local.sources,
     )
 
 
-def _references(sources: tuple[Source, ...]) -> dict[str, tuple[str, str | None]]:
-    return {s.key: (s.url, s.title) for s in sources}
+def render_briefing(
+    entry: Entry,
+    settings: Settings,
+    titles: Mapping[str, str],
+    lookup: Callable[[str], SourceRecord | None],
+) -> Briefing:
+    """Both steps at once, for callers that render a single entry."""
+    return finish_briefing(entry, render_local(entry, settings.base_url, lookup), settings.base_url, titles)
 
 
-def _quote_html(text: str, by: str | None, key: str | None, sources: list[CitedSource], md: Callable[[str], str]) -> str:
+def _quote_html(text: str, by: str | None, key: str | None, sources: tuple[CitedSource, ...],
+                md: Callable[[str], str]) -> str:
     source = next((s for s in sources if key and s.key.casefold() == key.casefold()), None)
     cite_attr = f' cite="{escape(source.url)}"' if source else ""
     credit = ""

@@ -71,21 +71,37 @@ def _absolute_image(self: Any, tokens: Any, idx: int, options: Any, env: Any) ->
     return str(self.image(tokens, idx, options, env))
 
 
+# Characters that can start inline Markdown (CommonMark §6) or need more than escaping.
+_MARKDOWN_SPECIAL = re.compile(r"[\\`*_\[\]<>!&\n]")
+
+
+def reference_map(sources: Mapping[str, tuple[str, str | None]]) -> dict[str, dict[str, str]]:
+    """Citation keys → markdown-it reference definitions; build once per entry."""
+    md = _markdown()
+    return {
+        normalizeReference(key): {"href": md.normalizeLink(url), "title": title or ""}
+        for key, (url, title) in sources.items()
+    }
+
+
+def inline_unsafe(text: str, *, base: str, refs: dict[str, dict[str, str]] | None = None) -> str:
+    """Inline Markdown → HTML, not yet sanitised (the caller sanitises the assembled body)."""
+    if not text:
+        return ""
+    if not _MARKDOWN_SPECIAL.search(text):
+        # Plain prose, the common case: CommonMark would only escape it.
+        return text.replace('"', "&quot;")
+    return str(_markdown().renderInline(text, {"references": refs or {}, "base": base}))
+
+
 def inline(text: str, *, base: str, references: Mapping[str, tuple[str, str | None]] | None = None) -> str:
     """One paragraph of inline Markdown → sanitised HTML.
 
     ``references`` maps citation keys to (url, title): ``[text][key]`` links to the source.
     Relative links resolve against ``base`` (the entry's permalink).
     """
-    if not text:
-        return ""
-    md = _markdown()
-    refs = {
-        normalizeReference(key): {"href": md.normalizeLink(url), "title": title or ""}
-        for key, (url, title) in (references or {}).items()
-    }
-    rendered = md.renderInline(text, {"references": refs, "base": base})
-    return sanitise(rendered)
+    refs = reference_map(references or {})
+    return sanitise(inline_unsafe(text, base=base, refs=refs))
 
 
 def sanitise(markup: str) -> str:

@@ -1,0 +1,200 @@
+"""Entry files in, checked entries with their own rendered HTML out: on every core, cached by content.
+
+A file whose bytes, settings and cited source records are unchanged since the last build is
+neither parsed nor rendered again: its result comes from ``.feedpub/cache/``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any
+
+from feedpub import __version__
+from feedpub.errors import Problem
+from feedpub.load import EntryContext, FileChecker, entry_files, load_entry_bytes, read_bytes
+from feedpub.model import Entry, Settings, SourceRecord
+from feedpub.render.briefing import LocalParts, render_local
+
+CACHE_DIR = Path(".feedpub") / "cache"
+CACHE_FILE = "entries.pickle"
+CACHE_FORMAT = 1
+# Below this many files to compile, starting worker processes costs more than it saves.
+PARALLEL_THRESHOLD = 200
+
+
+@dataclass(frozen=True)
+class Compiled:
+    """One entry file's result."""
+
+    entry: Entry | None
+    problems: tuple[Problem, ...]
+    local: LocalParts | None
+    records_key: str  # which source records its Sources list was rendered with
+
+
+@dataclass
+class CompileStats:
+    files: int = 0
+    compiled: int = 0
+    cached: int = 0
+    workers: int = 1
+
+
+def _records_key(entry: Entry | None, records: Mapping[str, SourceRecord], normalise: Any) -> str:
+    if entry is None or not entry.sources:
+        return ""
+    parts = [repr(records.get(normalise(s.url))) for s in entry.sources]
+    return hashlib.blake2b("\n".join(parts).encode(), digest_size=12).hexdigest()
+
+
+# Worker-process state, set once per worker by _init_worker.
+_worker: dict[str, Any] = {}
+
+
+def _init_worker(context: EntryContext, base_url: str, records: Mapping[str, SourceRecord]) -> None:
+    _worker.update(context=context, base_url=base_url, records=records)
+
+
+def _compile_one(rel: str, raw: bytes) -> Compiled:
+    from feedpub.sources import normalise_url
+
+    records: Mapping[str, SourceRecord] = _worker["records"]
+    entry, problems = load_entry_bytes(raw, rel, _worker["context"])
+    local = None
+    if entry is not None:
+        local = render_local(entry, _worker["base_url"], lambda url: records.get(normalise_url(url)))
+    return Compiled(entry, tuple(problems), local, _records_key(entry, records, normalise_url))
+
+
+def _compile_batch(batch: Sequence[tuple[str, bytes]]) -> list[Compiled]:
+    return [_compile_one(rel, raw) for rel, raw in batch]
+
+
+def _context_key(settings: Settings) -> str:
+    author = settings.author
+    return "|".join((str(CACHE_FORMAT), __version__, settings.base_url, settings.timezone_name,
+                     author.name, author.email or "", author.uri or ""))
+
+
+def _load_cache(path: Path, context_key: str) -> dict[str, tuple[str, Compiled]]:
+    try:
+        with path.open("rb") as handle:
+            stored = pickle.load(handle)  # noqa: S301 - our own cache file, inside the publication
+    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, TypeError, ValueError):
+        return {}
+    if not isinstance(stored, dict) or stored.get("context") != context_key:
+        return {}
+    files = stored.get("files")
+    return files if isinstance(files, dict) else {}
+
+
+def _save_cache(path: Path, context_key: str, files: dict[str, tuple[str, Compiled]]) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_suffix(".tmp")
+        with temporary.open("wb") as handle:
+            pickle.dump({"context": context_key, "files": files}, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(temporary, path)
+    except OSError:
+        pass  # a cache that cannot be written only costs time next build
+
+
+def worker_count() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def compile_entries(
+    root: Path,
+    settings: Settings,
+    records: Mapping[str, SourceRecord],
+    problems: list[Problem],
+    stats: CompileStats | None = None,
+) -> tuple[list[Entry], dict[str, LocalParts]]:
+    """Every entry under entries/ with its rendered parts; problems appended to ``problems``."""
+    from feedpub.sources import normalise_url
+
+    stats = stats if stats is not None else CompileStats()
+    context = EntryContext(settings.timezone or _utc(), settings.author)
+    context_key = _context_key(settings)
+    cache_path = root / CACHE_DIR / CACHE_FILE
+    cache = _load_cache(cache_path, context_key)
+    fresh: dict[str, tuple[str, Compiled]] = {}
+    results: dict[str, Compiled] = {}
+    todo: list[tuple[str, bytes]] = []
+    digests: dict[str, str] = {}
+    files = entry_files(root)
+    stats.files = len(files)
+    for path, rel in files:
+        checker = FileChecker(rel)
+        raw = read_bytes(path, checker)
+        if raw is None:
+            results[rel] = Compiled(None, tuple(checker.problems), None, "")
+            continue
+        digest = hashlib.blake2b(raw, digest_size=16).hexdigest()
+        digests[rel] = digest
+        hit = cache.get(rel)
+        if hit and hit[0] == digest and hit[1].records_key == _records_key(hit[1].entry, records, normalise_url):
+            results[rel] = hit[1]
+            fresh[rel] = hit
+        else:
+            todo.append((rel, raw))
+    stats.cached = len(fresh)
+    stats.compiled = len(todo)
+    for rel, compiled in zip((rel for rel, _ in todo), _run(todo, context, settings.base_url, records, stats),
+                             strict=True):
+        results[rel] = compiled
+        fresh[rel] = (digests[rel], compiled)
+    if todo or len(fresh) != len(cache):
+        _save_cache(cache_path, context_key, fresh)
+    entries: list[Entry] = []
+    parts: dict[str, LocalParts] = {}
+    for _path, rel in files:
+        compiled = results[rel]
+        problems.extend(compiled.problems)
+        if compiled.entry is not None and compiled.local is not None:
+            entries.append(compiled.entry)
+            parts.setdefault(compiled.entry.id, compiled.local)
+    return entries, parts
+
+
+def _utc() -> Any:
+    from datetime import UTC
+
+    return UTC
+
+
+def _run(
+    todo: list[tuple[str, bytes]],
+    context: EntryContext,
+    base_url: str,
+    records: Mapping[str, SourceRecord],
+    stats: CompileStats,
+) -> list[Compiled]:
+    workers = worker_count()
+    if len(todo) < PARALLEL_THRESHOLD or workers < 2:
+        _init_worker(context, base_url, records)
+        return _compile_batch(todo)
+    stats.workers = workers
+    # Contiguous batches, a few per worker: little pickling overhead, balanced enough.
+    size = max(1, len(todo) // (workers * 4) + 1)
+    batches = [todo[i:i + size] for i in range(0, len(todo), size)]
+    method = "fork" if "fork" in _start_methods() else "spawn"
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context(method), initializer=_init_worker,
+                             initargs=(context, base_url, records)) as pool:
+        return [compiled for batch in pool.map(_compile_batch, batches) for compiled in batch]
+
+
+def _start_methods() -> list[str]:
+    from multiprocessing import get_all_start_methods
+
+    return get_all_start_methods()
