@@ -194,13 +194,13 @@ SOURCES_FIELDS = ("max_age_days", "timeout", "max_bytes", "max_redirects", "work
 
 def person(checker: FileChecker, value: Any, path: list[str | int]) -> Person | None:
     if isinstance(value, str) and value.strip():
-        return Person(clean_text(value.strip()))
+        return Person(clean_text(value).strip())
     data = checker.mapping(value, path, ("name", "email", "uri"), ("name",),
                            what="a name or a mapping with name, email, uri")
     if data is None or not data.get("name"):
         return None
     return Person(
-        checker.string(data, path, "name"),
+        checker.string(data, path, "name").strip(),
         checker.string(data, path, "email") or None,
         checker.url(data, path, "uri", absolute=True),
     )

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import shutil
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from feedpub.errors import BuildError, Problem, ValidationFailed
 from feedpub.load import due_entries, feed_entries, load_publication
 from feedpub.model import FEED_FILES, Entry, Publication, Settings, SourceRecord
 from feedpub.entries import compile_entries
+from feedpub.ledger import LEDGER_NAME, load_ledger, save_ledger, track_edits
 from feedpub.render.briefing import Briefing, LocalParts, finish_briefing, newest_change, render_local
 from feedpub.render.jsonfeed import render_json_feed
 from feedpub.render.site import render_site
@@ -33,6 +35,8 @@ class BuildResult:
     unchanged: int = 0
     removed: int = 0
     warnings: list[Problem] = field(default_factory=list)
+    edited: list[str] = field(default_factory=list)  # entries whose edit was first seen in this build
+    fingerprint: str = ""  # of the whole output, when asked for
 
     @property
     def changed(self) -> bool:
@@ -118,7 +122,7 @@ def validate_feeds(files: Mapping[str, bytes], output: Path, now: datetime) -> l
     return problems
 
 
-def build(root: Path, *, now: datetime | None = None, validate: bool = True) -> BuildResult:
+def build(root: Path, *, now: datetime | None = None, validate: bool = True, fingerprint: bool = False) -> BuildResult:
     """Build ``root`` into its output folder; on any problem the old output stays untouched."""
     moment = now or datetime.now(UTC)
     records = _source_records(root)
@@ -130,9 +134,12 @@ def build(root: Path, *, now: datetime | None = None, validate: bool = True) -> 
         return entries
 
     pub = load_publication(root, entries_loader=load_entries)
+    ledger_path = root / LEDGER_NAME
+    tracked = track_edits(due_entries(pub.entries, moment), load_ledger(ledger_path), moment)
+    pub = replace(pub, entries=tuple(tracked.entries))
     files = render_publication(pub, moment, _lookup(records), parts)
     output = pub.settings.output
-    warnings: list[Problem] = []
+    warnings: list[Problem] = list(tracked.warnings)
     if validate:
         problems = validate_feeds(files, output, moment)
         errors = [p for p in problems if p.is_error]
@@ -141,11 +148,25 @@ def build(root: Path, *, now: datetime | None = None, validate: bool = True) -> 
                 f"{len(errors)} validation error{'s' if len(errors) != 1 else ''}; the old output was kept",
                 problems,
             )
-        warnings = problems
-    result = BuildResult(output=output, entries=len(due_entries(pub.entries, moment)), feeds=len(pub.feeds),
-                         warnings=warnings)
+        warnings += problems
+    result = BuildResult(output=output, entries=len(pub.entries), feeds=len(pub.feeds),
+                         warnings=warnings, edited=tracked.edited)
+    if fingerprint:
+        result.fingerprint = output_fingerprint(files)
     write_output(output, files, result)
+    try:
+        save_ledger(ledger_path, tracked.records)
+    except OSError as exc:
+        raise BuildError(f"cannot write {LEDGER_NAME}: {exc.strerror or exc}") from exc
     return result
+
+
+def output_fingerprint(files: Mapping[str, bytes]) -> str:
+    """One hash over every output path and its bytes."""
+    total = hashlib.blake2b(digest_size=20)
+    for rel in sorted(files):
+        total.update(rel.encode() + b"\0" + hashlib.blake2b(files[rel], digest_size=20).digest())
+    return total.hexdigest()
 
 
 def _source_records(root: Path) -> dict[str, SourceRecord]:
