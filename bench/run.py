@@ -374,6 +374,15 @@ def bench_size(bench: Bench, n: int, *, with_hugo: bool) -> None:
         lambda i: [sys.executable, str(HERE / "floor.py"), str(root)],
         runs=runs,
     )
+    if fast_yaml_available():
+        bench.measure(
+            "yaml_rs",
+            "Parse with yaml-rs only (fast-path candidate)",
+            n,
+            lambda i: [FASTYAML_PYTHON, str(HERE / "fastyaml.py"), str(root), "--parse-only"],
+            runs=runs,
+        )
+        bench.step(f"yaml-rs comparison (N={n:,})", lambda: check_fast_yaml(bench, root, n))
     if with_hugo:
         site = bench.work / f"hugo-{n}"
         if bench.step(f"Hugo site for N={n:,}", lambda: hugo.write_site(site, entries)):
@@ -420,6 +429,34 @@ def bench_size(bench: Bench, n: int, *, with_hugo: bool) -> None:
         before=add,
     )
     check_yaml_errors(bench, root, n)
+
+
+# yaml-rs is no feedpub dependency: BENCH_FASTYAML_PYTHON may name an interpreter that has it
+# (and PyYAML with libyaml); by default the one running the benchmark, when it has it.
+FASTYAML_PYTHON = os.environ.get("BENCH_FASTYAML_PYTHON") or sys.executable
+
+
+def fast_yaml_available() -> bool:
+    """Whether FASTYAML_PYTHON can import yaml_rs."""
+    done = subprocess.run(
+        [FASTYAML_PYTHON, "-c", "import yaml_rs"], capture_output=True, check=False
+    )
+    return done.returncode == 0
+
+
+def check_fast_yaml(bench: Bench, root: Path, n: int) -> None:
+    """yaml-rs against the safe loader: every entry file and the YAML 1.1 corner cases."""
+    sample = run_once([FASTYAML_PYTHON, str(HERE / "fastyaml.py"), str(root)], ok=(0, 1))
+    lines = sample.stdout.strip().splitlines()
+    bench.checks.append(
+        Check(
+            f"yaml-rs gives the safe loader's data (N={n:,} + corner cases)",
+            "; ".join(lines[:2]),
+            sample.code == 0,
+            "yaml_rs",
+        )
+    )
+    bench.notes += [f"yaml-rs differs: {line.strip()}" for line in lines[2:]][:30]
 
 
 def check_yaml_errors(bench: Bench, root: Path, n: int) -> None:
@@ -924,7 +961,15 @@ def render(bench: Bench, sizes: Sequence[int], machine: list[str], elapsed: floa
             )
             continue
         ratios = ["—"] * 4
-        if figure.key in ("cold", "obvious", "obvious_c", "hugo", "floor"):
+        if figure.key in (
+            "cold",
+            "obvious",
+            "obvious_c",
+            "hugo",
+            "floor",
+            "yaml_rs",
+            "archive_build",
+        ):
             ratios = [
                 ratio(figure, bench.find(k, figure.n))
                 for k in ("obvious", "obvious_c", "hugo", "floor")
@@ -940,7 +985,7 @@ def render(bench: Bench, sizes: Sequence[int], machine: list[str], elapsed: floa
         met = "n/a" if check.met is None else ("yes" if check.met else "**no**")
         out.append(f"| {check.target} | {check.measured.replace('|', '/')} | {met} |")
     if bench.notes:
-        out += ["", "## Notes", ""] + [f"- {note}" for note in bench.notes]
+        out += ["", "## Notes", ""] + [f"- {note}" for note in dict.fromkeys(bench.notes)]
     if bench.failures:
         out += ["", "## Failed to run", ""]
         out += [f"- {line.splitlines()[0][:400]}" for line in bench.failures]
