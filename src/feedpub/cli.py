@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -79,11 +80,12 @@ now_option = click.option(
 @click.pass_context
 def cli(ctx: click.Context, root: Path, quiet: bool, verbose: int) -> None:
     """feedpub: YAML briefings in, validated RSS, Atom and JSON feeds out, published anywhere."""
-    level = logging.WARNING if quiet else (logging.DEBUG if verbose > 1 else logging.INFO)
+    # The logger passes everything; each handler picks its own level (a --log-file wants INFO).
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(message)s"))
+    handler.setLevel(logging.DEBUG if verbose > 1 else logging.INFO if verbose else logging.WARNING)
     log.handlers[:] = [handler]
-    log.setLevel(level if verbose else max(level, logging.WARNING))
+    log.setLevel(logging.DEBUG)
     log.propagate = False
     ctx.obj = Options(root=root, quiet=quiet, verbose=verbose)
 
@@ -339,7 +341,76 @@ def publish_command(opts: Options, names: tuple[str, ...], dry_run: bool, delete
 
 # --- run -----------------------------------------------------------------------------------
 
+
+@cli.command("run")
+@click.option("--pull/--no-pull", "do_pull", default=True, show_default=True,
+              help="Pull sources that are new or older than max-age first.")
+@click.option("--target", "targets", multiple=True, metavar="NAME",
+              help="Publish only to this target (repeatable); default: every target.")
+@click.option("--log-file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Append timestamped lines to this file (rotated at 1 MB, 3 kept).")
+@root_option
+@now_option
+@pass_options
+def run_command(opts: Options, do_pull: bool, targets: tuple[str, ...], log_file: Path | None,
+                now: datetime | None) -> None:
+    """The cron job: pull → build → validate → publish, silent when nothing changed.
+
+    Exit codes: 0 ok (also nothing to do), 1 a failure, 2 bad input, 3 another run holds the lock.
+    """
+    from feedpub.run import run
+
+    file_handler = _log_file_handler(log_file) if log_file else None
+    try:
+        try:
+            result = run(opts.root, pull=do_pull, targets=targets, now=now)
+        except FeedpubError as exc:
+            for problem in exc.problems:
+                log.debug("%s", problem)  # to the log file; main() prints them to stderr
+            if file_handler:
+                file_handler.handle(log.makeRecord("feedpub", logging.ERROR, "", 0, exc.message, (), None))
+            raise
+        except Exception as exc:
+            # Only 0-3 may leave a cron job: an unexpected failure is a failure (1), logged in full.
+            log.debug("unexpected failure", exc_info=True)
+            raise FeedpubError(f"run failed unexpectedly: {exc}") from exc
+        if result.changed:
+            opts.say(result.summary())
+    finally:
+        if file_handler:
+            log.removeHandler(file_handler)
+            file_handler.close()
+
+
+def _log_file_handler(path: Path) -> logging.Handler:
+    from logging.handlers import RotatingFileHandler
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handler = RotatingFileHandler(path, maxBytes=1_000_000, backupCount=3, encoding="utf-8")
+    formatter = logging.Formatter("%(asctime)s %(levelname)s %(message)s", "%Y-%m-%dT%H:%M:%SZ")
+    formatter.converter = time.gmtime
+    handler.setFormatter(formatter)
+    handler.setLevel(logging.INFO)
+    log.addHandler(handler)
+    return handler
+
+
 # --- serve ---------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.option("--port", default=8000, show_default=True, help="Port on 127.0.0.1 to listen on.")
+@click.option("--build/--no-build", "build_first", default=True, show_default=True,
+              help="Build before serving.")
+@root_option
+@now_option
+@pass_options
+def serve(opts: Options, port: int, build_first: bool, now: datetime | None) -> None:
+    """Serve the output folder on http://127.0.0.1:PORT/ to preview it (Ctrl-C stops)."""
+    from feedpub.serve import serve_output
+
+    serve_output(opts.root, port=port, build_first=build_first, now=now, say=opts.say)
+
 
 
 def main(argv: Sequence[str] | None = None) -> int:

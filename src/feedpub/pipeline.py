@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+from feedpub.faults import checkpoint
 from feedpub.errors import BuildError, Problem, ValidationFailed
 from feedpub.load import due_entries, feed_entries, load_publication
 from feedpub.model import FEED_FILES, Entry, Publication, Settings, SourceRecord
@@ -223,6 +224,7 @@ def write_output(output: Path, files: Mapping[str, bytes], result: BuildResult) 
                 made.add(dest.parent)
             if rel in changed or not _link(output / rel, dest):
                 dest.write_bytes(files[rel])
+        checkpoint("build-swap")
         if output.exists():
             os.replace(output, old)
         os.replace(new, output)

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path, PurePosixPath
 
+from feedpub.faults import checkpoint
 from feedpub.errors import PublishError, UsageError
 from feedpub.publish.base import MANIFEST_NAME, LocalFile, Target
 from feedpub.publish.retry import RetryPolicy, retry
@@ -252,6 +253,7 @@ def execute(
     for upload in plan.uploads:
         path = upload.file.path
         guarded(partial(target.upload, upload.file), f"{name}: uploading {path}", policy)
+        checkpoint("publish-upload")
         done += 1
         if progress:
             progress(path, done, total)

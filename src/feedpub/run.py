@@ -1,0 +1,180 @@
+"""A publication root in, one locked pull → build → validate → publish pass out: the cron job.
+
+Quiet when nothing changed; never overlapping (a lock that the kernel frees when the process
+dies, so a crashed run's lock is simply taken over); everything it does is safe to repeat.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import logging
+import os
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from feedpub.errors import LockHeld
+from feedpub.faults import checkpoint
+from feedpub.pipeline import BuildResult, build
+
+log = logging.getLogger("feedpub")
+
+STATE_DIR = Path(".feedpub")
+LOCK_FILE = "run.lock"
+PUBLISHED_FILE = "published.json"  # target name → fingerprint of the output it last received
+
+
+@contextmanager
+def run_lock(root: Path) -> Iterator[str]:
+    """Hold the publication's run lock; LockHeld (exit 3) when another live run has it.
+
+    Yields a note when the lock was left by a run whose process is gone.
+    """
+    folder = root / STATE_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / LOCK_FILE
+    handle = path.open("a+", encoding="utf-8")
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "unknown"
+            raise LockHeld(f"another feedpub run holds {path} ({holder}); not starting a second one") from None
+        handle.seek(0)
+        previous = handle.read().strip()
+        note = ""
+        if previous:  # the kernel released it, so that process is gone: a crashed run
+            note = f"took over the lock left by a run that ended without releasing it ({previous})"
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()} since {datetime.now(UTC).replace(microsecond=0).isoformat()}")
+        handle.flush()
+        try:
+            yield note
+        finally:
+            handle.seek(0)
+            handle.truncate()
+            handle.flush()
+            fcntl.flock(handle, fcntl.LOCK_UN)
+    finally:
+        handle.close()
+
+
+@dataclass
+class RunResult:
+    build: BuildResult | None = None
+    pulled: str = ""  # pull summary when it changed records
+    published: list[str] = field(default_factory=list)  # "name: 3 uploaded, …" for targets that changed
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.pulled or (self.build and self.build.changed) or self.published)
+
+    def summary(self) -> str:
+        parts = []
+        if self.pulled:
+            parts.append(f"pulled {self.pulled}")
+        if self.build and self.build.changed:
+            edited = f", {len(self.build.edited)} edited" if self.build.edited else ""
+            parts.append(f"built {self.build.written} written, {self.build.removed} removed{edited}")
+        parts.extend(self.published)
+        return "run: " + "; ".join(parts)
+
+
+def _read_published(root: Path) -> dict[str, str]:
+    try:
+        data = json.loads((root / STATE_DIR / PUBLISHED_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+
+
+def _write_published(root: Path, published: dict[str, str]) -> None:
+    path = root / STATE_DIR / PUBLISHED_FILE
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(json.dumps(published, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    os.replace(temporary, path)
+
+
+def run(
+    root: Path,
+    *,
+    pull: bool = True,
+    targets: Sequence[str] = (),
+    now: datetime | None = None,
+) -> RunResult:
+    """One unattended regeneration. Raises FeedpubError subclasses; LockHeld when already running."""
+    result = RunResult()
+    with run_lock(root) as note:
+        if note:
+            log.warning("%s", note)
+            result.notes.append(note)
+        checkpoint("locked")
+        log.info("run started in %s", root)
+        if pull:
+            result.pulled = _pull(root, now)
+        result.build = build(root, now=now, fingerprint=True)
+        for warning in result.build.warnings:
+            log.warning("%s", warning)
+        if result.build.changed:
+            log.info("built: %s", result.build.summary())
+        result.published = _publish(root, targets, result.build.fingerprint)
+        log.info("run finished: %s", result.summary() if result.changed else "nothing changed")
+    return result
+
+
+def _pull(root: Path, now: datetime | None) -> str:
+    from feedpub.load import load_publication
+    from feedpub.sources import LOCK_NAME, PullOptions, collect_citations
+    from feedpub.sources import pull as pull_sources
+
+    publication = load_publication(root)
+    citations = collect_citations(publication.entries)
+    if not citations:
+        return ""
+    options = PullOptions.from_settings(publication.settings.sources)
+    report = pull_sources(citations, root / LOCK_NAME, options, now=now, progress=False)
+    for problem in report.problems():
+        log.warning("%s", problem)
+    if report.fetched or report.dead or report.moved or report.removed:
+        log.info("pulled: %s", report.summary())
+        return report.summary()
+    return ""
+
+
+def _publish(root: Path, names: Sequence[str], fingerprint: str) -> list[str]:
+    from feedpub.load import load_feeds, load_settings
+    from feedpub.publish import PublishOptions, publish_output, select_targets
+    from feedpub.publish.websub import topics_for
+
+    settings = load_settings(root)
+    if not settings.targets and not names:
+        return []
+    configs = select_targets(settings.targets, names)
+    published = _read_published(root)
+    pending = [c for c in configs if published.get(c.name) != fingerprint]
+    if not pending:
+        return []
+    topics = topics_for(settings.base_url, load_feeds(root, settings))
+    lines: list[str] = []
+
+    def record(report: object) -> None:
+        from feedpub.publish import PublishReport
+
+        assert isinstance(report, PublishReport)
+        if report.ok:
+            published[report.target] = fingerprint
+            _write_published(root, published)
+            if report.plan.uploads or report.plan.deletes:
+                lines.append(f"{report.target}: {report.summary()}")
+                log.info("published %s: %s", report.target, report.summary())
+        else:
+            log.error("%s", report.error)
+
+    publish_output(settings.output, pending, topics, PublishOptions(on_report=record))
+    return lines
