@@ -614,7 +614,11 @@ def load_entries(root: Path, settings: Settings, problems: list[Problem]) -> lis
 
 
 def check_references(root: Path, entries: Iterable[Entry], problems: list[Problem]) -> None:
-    """Ids unique across files; every `related` id names an entry."""
+    """Ids unique across files; every `related` id names an entry.
+
+    An id that may belong to a file that failed to load is not reported again as unknown.
+    """
+    broken = {Path(p.location.file).stem for p in problems if p.location.file.startswith("entries/")}
     by_id: dict[str, Entry] = {}
     for entry in entries:
         if entry.id in by_id:
@@ -625,7 +629,7 @@ def check_references(root: Path, entries: Iterable[Entry], problems: list[Proble
             by_id[entry.id] = entry
     for entry in entries:
         for index, other in enumerate(entry.related):
-            if other not in by_id or other == entry.id:
+            if (other not in by_id and other not in broken) or other == entry.id:
                 checker = _checker_for(root, entry.path)
                 hint = difflib.get_close_matches(other, list(by_id), n=1)
                 suggestion = f" (did you mean '{hint[0]}'?)" if hint else ""
