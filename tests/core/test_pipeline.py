@@ -138,3 +138,50 @@ def test_output_is_byte_identical_across_roots(mini: Path, tmp_path: Path) -> No
     assert {k: v[0] for k, v in snapshot(mini / "public").items()} == {
         k: v[0] for k, v in snapshot(other / "public").items()
     }
+
+
+@pytest.mark.parametrize("case", ["yaml-syntax", "unknown-field", "bad-date", "unknown-source", "unknown-related",
+                                  "empty-file", "not-utf8", "points-mapping"])
+def test_every_bad_input_case_keeps_old_output(mini: Path, case: str) -> None:
+    from tests.core.test_load import CASES
+
+    build(mini, now=NOW)
+    before = snapshot(mini / "public")
+    text = CASES[case][0]
+    target = mini / "entries" / "x.yaml"
+    if isinstance(text, bytes):
+        target.write_bytes(text)
+    else:
+        target.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError):
+        build(mini, now=NOW)
+    assert snapshot(mini / "public") == before
+
+
+def test_pulled_source_records_reach_the_sources_list(mini: Path) -> None:
+    from feedpub.model import SourceRecord
+    from feedpub.sources import LOCK_NAME, save_lock
+
+    save_lock(mini / LOCK_NAME, {
+        "https://example.com/jcc": SourceRecord(
+            url="https://example.com/jcc", status=200, state="ok", title="Joint Coordination <Centre>",
+            site_name="Example News", checked="2025-12-01T00:00:00Z"),
+        "https://www.un.org/en/black-sea-grain-initiative": SourceRecord(
+            url="https://www.un.org/en/black-sea-grain-initiative", status=404, state="dead",
+            checked="2025-12-01T00:00:00Z"),
+    })
+    build(mini, now=NOW)
+    page = (mini / "public" / "entries" / "grain-deal.html").read_text()
+    assert ('<li><a href="https://www.un.org/en/black-sea-grain-initiative">Black Sea Grain Initiative</a>'
+            " (link unavailable)</li>") in page
+    assert '<li><a href="https://example.com/jcc#top">Joint Coordination &lt;Centre&gt;</a> — Example News</li>' in page
+    atom = (mini / "public" / "all" / "atom.xml").read_text()
+    assert '<link href="https://example.com/jcc#top" rel="related" title="Joint Coordination &lt;Centre&gt;"/>' in atom
+    # a changed record re-renders the entry even though its file did not change
+    save_lock(mini / LOCK_NAME, {
+        "https://example.com/jcc": SourceRecord(url="https://example.com/jcc", status=200, state="ok",
+                                                title="JCC", checked="2025-12-02T00:00:00Z"),
+    })
+    build(mini, now=NOW)
+    assert '<a href="https://example.com/jcc#top">JCC</a></li>' in (
+        mini / "public" / "entries" / "grain-deal.html").read_text()
