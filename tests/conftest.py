@@ -63,7 +63,10 @@ def write_pub(tmp_path: Path) -> WritePub:
         root = tmp_path / "pub"
         root.mkdir(exist_ok=True)
         (root / "feedpub.yaml").write_text(settings, encoding="utf-8")
-        for folder, files in (("feeds", feeds or {"all.yaml": FEED}), ("entries", entries or {"a.yaml": ENTRY})):
+        for folder, files in (
+            ("feeds", feeds or {"all.yaml": FEED}),
+            ("entries", entries or {"a.yaml": ENTRY}),
+        ):
             for name, text in files.items():
                 path = root / folder / name
                 path.parent.mkdir(parents=True, exist_ok=True)

@@ -109,7 +109,12 @@ def root_option(func: Any) -> Any:
         help="The publication root (also FEEDPUB_ROOT).",
     )(func)
     return click.option(
-        "-q", "--quiet", is_flag=True, expose_value=False, callback=set_quiet, help="Print only problems."
+        "-q",
+        "--quiet",
+        is_flag=True,
+        expose_value=False,
+        callback=set_quiet,
+        help="Print only problems.",
     )(func)
 
 
@@ -169,13 +174,20 @@ def new(opts: Options, title: str, tags: tuple[str, ...], now: str | None) -> No
 @cli.command()
 @click.argument("targets", nargs=-1, metavar="[FILE|URL]...")
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
-@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
-              show_default=True, help="json: one JSON object per message, one per line.")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="json: one JSON object per message, one per line.",
+)
 @root_option
 @now_option
 @pass_options
-def validate(opts: Options, targets: tuple[str, ...], strict: bool, output_format: str,
-             now: str | None) -> int:
+def validate(
+    opts: Options, targets: tuple[str, ...], strict: bool, output_format: str, now: str | None
+) -> int:
     """Validate feed files or URLs (default: every feed of the last build).
 
     Exit 0 when no feed has errors, 1 when one has (or warnings, with --strict), 2 when a file
@@ -189,9 +201,19 @@ def validate(opts: Options, targets: tuple[str, ...], strict: bool, output_forma
     for problem in run.problems:
         if output_format == "json":
             loc = problem.location
-            click.echo(json.dumps({"file": loc.file, "line": loc.line, "column": loc.column,
-                                   "level": problem.severity.value, "code": problem.code,
-                                   "message": problem.message}, ensure_ascii=False))
+            click.echo(
+                json.dumps(
+                    {
+                        "file": loc.file,
+                        "line": loc.line,
+                        "column": loc.column,
+                        "level": problem.severity.value,
+                        "code": problem.code,
+                        "message": problem.message,
+                    },
+                    ensure_ascii=False,
+                )
+            )
         else:
             click.echo(str(problem))
     if output_format == "text":
@@ -313,13 +335,27 @@ class PublishProgress:
 
 @cli.command("publish")
 @click.argument("names", nargs=-1, metavar="[TARGET]...")
-@click.option("--dry-run", is_flag=True, help="Show the plan (upload / skip / delete, with reasons); change nothing.")
-@click.option("--delete", is_flag=True, help="Remove files from the target that the output no longer has.")
-@click.option("--max-deletes", type=click.IntRange(min=0), default=10, show_default=True, metavar="N",
-              help="With --delete: delete nothing at all when more than N files would go.")
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Show the plan (upload / skip / delete, with reasons); change nothing.",
+)
+@click.option(
+    "--delete", is_flag=True, help="Remove files from the target that the output no longer has."
+)
+@click.option(
+    "--max-deletes",
+    type=click.IntRange(min=0),
+    default=10,
+    show_default=True,
+    metavar="N",
+    help="With --delete: delete nothing at all when more than N files would go.",
+)
 @root_option
 @pass_options
-def publish_command(opts: Options, names: tuple[str, ...], dry_run: bool, delete: bool, max_deletes: int) -> None:
+def publish_command(
+    opts: Options, names: tuple[str, ...], dry_run: bool, delete: bool, max_deletes: int
+) -> None:
     """Upload the output to the targets in feedpub.yaml (all, or the TARGETs named): changed files only."""
     from feedpub.publish import PublishOptions, PublishReport, publish
 
@@ -335,25 +371,52 @@ def publish_command(opts: Options, names: tuple[str, ...], dry_run: bool, delete
         elif report.ok:
             opts.say(f"{report.target}: {report.summary()}")
 
-    publish(opts.root, names, PublishOptions(dry_run=dry_run, delete=delete, max_deletes=max_deletes,
-                                             progress=progress, on_report=on_report))
+    publish(
+        opts.root,
+        names,
+        PublishOptions(
+            dry_run=dry_run,
+            delete=delete,
+            max_deletes=max_deletes,
+            progress=progress,
+            on_report=on_report,
+        ),
+    )
 
 
 # --- run -----------------------------------------------------------------------------------
 
 
 @cli.command("run")
-@click.option("--pull/--no-pull", "do_pull", default=True, show_default=True,
-              help="Pull sources that are new or older than max-age first.")
-@click.option("--target", "targets", multiple=True, metavar="NAME",
-              help="Publish only to this target (repeatable); default: every target.")
-@click.option("--log-file", type=click.Path(dir_okay=False, path_type=Path),
-              help="Append timestamped lines to this file (rotated at 1 MB, 3 kept).")
+@click.option(
+    "--pull/--no-pull",
+    "do_pull",
+    default=True,
+    show_default=True,
+    help="Pull sources that are new or older than max-age first.",
+)
+@click.option(
+    "--target",
+    "targets",
+    multiple=True,
+    metavar="NAME",
+    help="Publish only to this target (repeatable); default: every target.",
+)
+@click.option(
+    "--log-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Append timestamped lines to this file (rotated at 1 MB, 3 kept).",
+)
 @root_option
 @now_option
 @pass_options
-def run_command(opts: Options, do_pull: bool, targets: tuple[str, ...], log_file: Path | None,
-                now: datetime | None) -> None:
+def run_command(
+    opts: Options,
+    do_pull: bool,
+    targets: tuple[str, ...],
+    log_file: Path | None,
+    now: datetime | None,
+) -> None:
     """The cron job: pull → build → validate → publish, silent when nothing changed.
 
     Exit codes: 0 ok (also nothing to do), 1 a failure, 2 bad input, 3 another run holds the lock.
@@ -368,7 +431,9 @@ def run_command(opts: Options, do_pull: bool, targets: tuple[str, ...], log_file
             for problem in exc.problems:
                 log.debug("%s", problem)  # to the log file; main() prints them to stderr
             if file_handler:
-                file_handler.handle(log.makeRecord("feedpub", logging.ERROR, "", 0, exc.message, (), None))
+                file_handler.handle(
+                    log.makeRecord("feedpub", logging.ERROR, "", 0, exc.message, (), None)
+                )
             raise
         except Exception as exc:
             # Only 0-3 may leave a cron job: an unexpected failure is a failure (1), logged in full.
@@ -400,8 +465,13 @@ def _log_file_handler(path: Path) -> logging.Handler:
 
 @cli.command()
 @click.option("--port", default=8000, show_default=True, help="Port on 127.0.0.1 to listen on.")
-@click.option("--build/--no-build", "build_first", default=True, show_default=True,
-              help="Build before serving.")
+@click.option(
+    "--build/--no-build",
+    "build_first",
+    default=True,
+    show_default=True,
+    help="Build before serving.",
+)
 @root_option
 @now_option
 @pass_options
@@ -412,12 +482,14 @@ def serve(opts: Options, port: int, build_first: bool, now: datetime | None) -> 
     serve_output(opts.root, port=port, build_first=build_first, now=now, say=opts.say)
 
 
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI and return its exit code: 0 ok, 1 failure, 2 bad input or usage, 3 locked."""
     try:
-        result = cli.main(args=list(argv) if argv is not None else None, prog_name="feedpub",
-                          standalone_mode=False)
+        result = cli.main(
+            args=list(argv) if argv is not None else None,
+            prog_name="feedpub",
+            standalone_mode=False,
+        )
     except click.exceptions.Abort:
         click.echo("Aborted.", err=True)
         return 1
@@ -442,4 +514,3 @@ def entry_point() -> None:
 
 if __name__ == "__main__":  # pragma: no cover
     entry_point()
-

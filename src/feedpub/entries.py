@@ -69,7 +69,9 @@ def _compile_one(rel: str, raw: bytes) -> Compiled:
     entry, problems = load_entry_bytes(raw, rel, _worker["context"])
     local = None
     if entry is not None:
-        local = render_local(entry, _worker["base_url"], lambda url: records.get(normalise_url(url)))
+        local = render_local(
+            entry, _worker["base_url"], lambda url: records.get(normalise_url(url))
+        )
     return Compiled(entry, tuple(problems), local, _records_key(entry, records, normalise_url))
 
 
@@ -79,15 +81,32 @@ def _compile_batch(batch: Sequence[tuple[str, bytes]]) -> list[Compiled]:
 
 def _context_key(settings: Settings) -> str:
     author = settings.author
-    return "|".join((str(CACHE_FORMAT), __version__, settings.base_url, settings.timezone_name,
-                     author.name, author.email or "", author.uri or ""))
+    return "|".join(
+        (
+            str(CACHE_FORMAT),
+            __version__,
+            settings.base_url,
+            settings.timezone_name,
+            author.name,
+            author.email or "",
+            author.uri or "",
+        )
+    )
 
 
 def _load_cache(path: Path, context_key: str) -> dict[str, tuple[str, Compiled]]:
     try:
         with path.open("rb") as handle:
-            stored = pickle.load(handle)  # noqa: S301 - our own cache file, inside the publication
-    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, TypeError, ValueError):
+            stored = pickle.load(handle)
+    except (
+        OSError,
+        EOFError,
+        pickle.UnpicklingError,
+        AttributeError,
+        ImportError,
+        TypeError,
+        ValueError,
+    ):
         return {}
     if not isinstance(stored, dict) or stored.get("context") != context_key:
         return {}
@@ -100,7 +119,9 @@ def _save_cache(path: Path, context_key: str, files: dict[str, tuple[str, Compil
         path.parent.mkdir(parents=True, exist_ok=True)
         temporary = path.with_suffix(".tmp")
         with temporary.open("wb") as handle:
-            pickle.dump({"context": context_key, "files": files}, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump(
+                {"context": context_key, "files": files}, handle, protocol=pickle.HIGHEST_PROTOCOL
+            )
         os.replace(temporary, path)
     except OSError:
         pass  # a cache that cannot be written only costs time next build
@@ -143,15 +164,22 @@ def compile_entries(
         digest = hashlib.blake2b(raw, digest_size=16).hexdigest()
         digests[rel] = digest
         hit = cache.get(rel)
-        if hit and hit[0] == digest and hit[1].records_key == _records_key(hit[1].entry, records, normalise_url):
+        if (
+            hit
+            and hit[0] == digest
+            and hit[1].records_key == _records_key(hit[1].entry, records, normalise_url)
+        ):
             results[rel] = hit[1]
             fresh[rel] = hit
         else:
             todo.append((rel, raw))
     stats.cached = len(fresh)
     stats.compiled = len(todo)
-    for rel, compiled in zip((rel for rel, _ in todo), _run(todo, context, settings.base_url, records, stats),
-                             strict=True):
+    for rel, compiled in zip(
+        (rel for rel, _ in todo),
+        _run(todo, context, settings.base_url, records, stats),
+        strict=True,
+    ):
         results[rel] = compiled
         fresh[rel] = (digests[rel], compiled)
     if todo or len(fresh) != len(cache):
@@ -187,10 +215,14 @@ def _run(
     stats.workers = workers
     # Contiguous batches, a few per worker: little pickling overhead, balanced enough.
     size = max(1, len(todo) // (workers * 4) + 1)
-    batches = [todo[i:i + size] for i in range(0, len(todo), size)]
+    batches = [todo[i : i + size] for i in range(0, len(todo), size)]
     method = "fork" if "fork" in _start_methods() else "spawn"
-    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context(method), initializer=_init_worker,
-                             initargs=(context, base_url, records)) as pool:
+    with ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=get_context(method),
+        initializer=_init_worker,
+        initargs=(context, base_url, records),
+    ) as pool:
         return [compiled for batch in pool.map(_compile_batch, batches) for compiled in batch]
 
 

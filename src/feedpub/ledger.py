@@ -31,8 +31,17 @@ class LedgerRecord:
 
 def content_hash(entry: Entry) -> str:
     """A hash of what readers read: the entry's fields, not its file name, dates or draft flag."""
-    fields = (entry.title, entry.authors, entry.summary, entry.sections, entry.quotes, entry.tags,
-              entry.sources, entry.related, entry.image)
+    fields = (
+        entry.title,
+        entry.authors,
+        entry.summary,
+        entry.sections,
+        entry.quotes,
+        entry.tags,
+        entry.sources,
+        entry.related,
+        entry.image,
+    )
     return hashlib.blake2b(repr(fields).encode("utf-8"), digest_size=16).hexdigest()
 
 
@@ -43,25 +52,37 @@ def load_ledger(path: Path) -> dict[str, LedgerRecord]:
     except FileNotFoundError:
         return {}
     except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read {path.name}", [Problem(Location(path.name), f"unreadable: {exc}")]) from exc
+        raise InputError(
+            f"cannot read {path.name}", [Problem(Location(path.name), f"unreadable: {exc}")]
+        ) from exc
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        problem = Problem(Location(path.name, exc.lineno, exc.colno),
-                          f"not valid JSON ({exc.msg}); fix it or delete the file to start a new ledger")
+        problem = Problem(
+            Location(path.name, exc.lineno, exc.colno),
+            f"not valid JSON ({exc.msg}); fix it or delete the file to start a new ledger",
+        )
         raise InputError(f"{path.name} is corrupt", [problem]) from exc
     entries = data.get("entries") if isinstance(data, dict) else None
     if not isinstance(entries, dict):
-        problem = Problem(Location(path.name, 1, 1), "expected an object with \"entries\"; delete the file to start anew")
+        problem = Problem(
+            Location(path.name, 1, 1),
+            'expected an object with "entries"; delete the file to start anew',
+        )
         raise InputError(f"{path.name} is corrupt", [problem])
     records: dict[str, LedgerRecord] = {}
     for entry_id, value in entries.items():
         if not isinstance(value, dict) or not isinstance(value.get("hash"), str):
             line = _line_of(text, entry_id)
-            problem = Problem(Location(path.name, line), f"entries.{entry_id}: expected {{\"hash\": ..., \"changed\": ...}}")
+            problem = Problem(
+                Location(path.name, line),
+                f'entries.{entry_id}: expected {{"hash": ..., "changed": ...}}',
+            )
             raise InputError(f"{path.name} is corrupt", [problem])
         changed = value.get("changed")
-        records[entry_id] = LedgerRecord(value["hash"], changed if isinstance(changed, str) else None)
+        records[entry_id] = LedgerRecord(
+            value["hash"], changed if isinstance(changed, str) else None
+        )
     return records
 
 
@@ -109,7 +130,9 @@ def track_edits(due: Iterable[Entry], ledger: Mapping[str, LedgerRecord], now: d
     """Record new hashes, date first-seen edits, and warn about renamed entries."""
     due = list(due)
     current = {e.id for e in due}
-    vanished = {record.hash: entry_id for entry_id, record in ledger.items() if entry_id not in current}
+    vanished = {
+        record.hash: entry_id for entry_id, record in ledger.items() if entry_id not in current
+    }
     records: dict[str, LedgerRecord] = {}
     out: list[Entry] = []
     warnings: list[Problem] = []
@@ -120,12 +143,15 @@ def track_edits(due: Iterable[Entry], ledger: Mapping[str, LedgerRecord], now: d
         if known is None:
             records[entry.id] = LedgerRecord(digest)
             if digest in vanished:
-                warnings.append(Problem(
-                    Location(entry.path),
-                    f"entry '{entry.id}' has the same content as '{vanished[digest]}', which is gone: "
-                    f"readers will show it twice; add 'id: {vanished[digest]}' to keep the old id",
-                    Severity.WARNING, "renamed-entry",
-                ))
+                warnings.append(
+                    Problem(
+                        Location(entry.path),
+                        f"entry '{entry.id}' has the same content as '{vanished[digest]}', which is gone: "
+                        f"readers will show it twice; add 'id: {vanished[digest]}' to keep the old id",
+                        Severity.WARNING,
+                        "renamed-entry",
+                    )
+                )
         elif known.hash != digest:
             records[entry.id] = LedgerRecord(digest, _stamp(now))
             edited.append(entry.id)

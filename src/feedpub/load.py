@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, tzinfo
 from pathlib import Path
@@ -23,8 +23,8 @@ from feedpub.model import (
     Publication,
     Quote,
     Section,
-    Source,
     Settings,
+    Source,
     SourcesSettings,
 )
 from feedpub.text import clean_text
@@ -101,11 +101,15 @@ class FileChecker:
                 )
         for name in required:
             if data.get(name) in (None, ""):
-                self.error([*path, name] if name in data else path, f"missing required field '{name}'"
-                           if name not in data else "must not be empty")
+                self.error(
+                    [*path, name] if name in data else path,
+                    f"missing required field '{name}'" if name not in data else "must not be empty",
+                )
         return data
 
-    def string(self, data: dict[str, Any], path: list[str | int], name: str, default: str = "") -> str:
+    def string(
+        self, data: dict[str, Any], path: list[str | int], name: str, default: str = ""
+    ) -> str:
         value = data.get(name, default)
         if value is None:
             return default
@@ -131,7 +135,9 @@ class FileChecker:
                 out.append(clean_text(str(item)))
         return tuple(out)
 
-    def url(self, data: dict[str, Any], path: list[str | int], name: str, *, absolute: bool) -> str | None:
+    def url(
+        self, data: dict[str, Any], path: list[str | int], name: str, *, absolute: bool
+    ) -> str | None:
         value = self.string(data, path, name)
         if not value:
             return None
@@ -150,7 +156,9 @@ def read_bytes(path: Path, checker: FileChecker) -> bytes | None:
     try:
         return path.read_bytes()
     except OSError as exc:
-        checker.problems.append(Problem(Location(checker.file), f"cannot read file: {exc.strerror}"))
+        checker.problems.append(
+            Problem(Location(checker.file), f"cannot read file: {exc.strerror}")
+        )
         return None
 
 
@@ -168,8 +176,10 @@ def parse_yaml(raw: bytes, checker: FileChecker) -> Any:
         line = raw.count(b"\n", 0, exc.start) + 1
         column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
         checker.problems.append(
-            Problem(Location(checker.file, line, column),
-                    f"not UTF-8: byte 0x{raw[exc.start]:02x} cannot be decoded; save the file as UTF-8")
+            Problem(
+                Location(checker.file, line, column),
+                f"not UTF-8: byte 0x{raw[exc.start]:02x} cannot be decoded; save the file as UTF-8",
+            )
         )
         return None
     checker.text = text.removeprefix("\ufeff")
@@ -179,24 +189,47 @@ def parse_yaml(raw: bytes, checker: FileChecker) -> Any:
         checker.problems.append(Problem(Location(checker.file, exc.line, exc.column), exc.message))
         return None
     if data is None:
-        checker.problems.append(Problem(Location(checker.file, 1, 1), "empty file: expected a mapping of fields"))
+        checker.problems.append(
+            Problem(Location(checker.file, 1, 1), "empty file: expected a mapping of fields")
+        )
     return data
 
 
 # --- settings ------------------------------------------------------------------------------
 
 SETTINGS_FIELDS = (
-    "title", "base_url", "description", "language", "timezone", "since", "author",
-    "output", "sources", "targets",
+    "title",
+    "base_url",
+    "description",
+    "language",
+    "timezone",
+    "since",
+    "author",
+    "output",
+    "sources",
+    "targets",
 )
-SOURCES_FIELDS = ("max_age_days", "timeout", "max_bytes", "max_redirects", "workers", "per_host", "allow_private")
+SOURCES_FIELDS = (
+    "max_age_days",
+    "timeout",
+    "max_bytes",
+    "max_redirects",
+    "workers",
+    "per_host",
+    "allow_private",
+)
 
 
 def person(checker: FileChecker, value: Any, path: list[str | int]) -> Person | None:
     if isinstance(value, str) and value.strip():
         return Person(clean_text(value).strip())
-    data = checker.mapping(value, path, ("name", "email", "uri"), ("name",),
-                           what="a name or a mapping with name, email, uri")
+    data = checker.mapping(
+        value,
+        path,
+        ("name", "email", "uri"),
+        ("name",),
+        what="a name or a mapping with name, email, uri",
+    )
     if data is None or not data.get("name"):
         return None
     return Person(
@@ -220,8 +253,12 @@ def _load_settings(root: Path, problems: list[Problem]) -> Settings | None:
     checker = FileChecker(SETTINGS_FILE)
     if not path.is_file():
         where = "" if root.is_dir() else f" (no folder {root})"
-        problems.append(Problem(Location(SETTINGS_FILE),
-                                f"not found in {root}{where}; run 'feedpub init' to start a publication"))
+        problems.append(
+            Problem(
+                Location(SETTINGS_FILE),
+                f"not found in {root}{where}; run 'feedpub init' to start a publication",
+            )
+        )
         return None
     data = read_yaml(path, checker)
     problems.extend(checker.problems)
@@ -239,10 +276,15 @@ def _load_settings(root: Path, problems: list[Problem]) -> Settings | None:
     try:
         zone = ZoneInfo(zone_name)
     except (ZoneInfoNotFoundError, ValueError):
-        checker.error(["timezone"], f"unknown time zone {zone_name!r}; expected an IANA name such as Europe/Berlin")
+        checker.error(
+            ["timezone"],
+            f"unknown time zone {zone_name!r}; expected an IANA name such as Europe/Berlin",
+        )
         zone = UTC
     since = data.get("since")
-    if since is not None and (isinstance(since, bool) or not isinstance(since, int) or not 1990 <= since <= 9999):
+    if since is not None and (
+        isinstance(since, bool) or not isinstance(since, int) or not 1990 <= since <= 9999
+    ):
         checker.error(["since"], f"expected a four-digit year, got {since!r}")
         since = None
     title = checker.string(data, [], "title")
@@ -279,8 +321,10 @@ def _sources_settings(checker: FileChecker, value: Any) -> SourcesSettings:
             continue
         expected = type(getattr(defaults, name))
         item = data[name]
-        ok = isinstance(item, bool) if expected is bool else (
-            not isinstance(item, bool) and isinstance(item, int | float) and item > 0
+        ok = (
+            isinstance(item, bool)
+            if expected is bool
+            else (not isinstance(item, bool) and isinstance(item, int | float) and item > 0)
         )
         if not ok:
             kind = "true or false" if expected is bool else "a positive number"
@@ -294,7 +338,9 @@ def _targets(checker: FileChecker, value: Any) -> dict[str, dict[str, Any]]:
     if value is None:
         return {}
     if not isinstance(value, dict):
-        checker.error(["targets"], f"expected a mapping of target names to settings, got {type_name(value)}")
+        checker.error(
+            ["targets"], f"expected a mapping of target names to settings, got {type_name(value)}"
+        )
         return {}
     targets: dict[str, dict[str, Any]] = {}
     for name, options in value.items():
@@ -315,28 +361,38 @@ def yaml_files(folder: Path) -> list[Path]:
     if not folder.is_dir():
         return []
     found = [
-        p for p in folder.rglob("*")
-        if p.suffix in (".yaml", ".yml") and p.is_file()
+        p
+        for p in folder.rglob("*")
+        if p.suffix in (".yaml", ".yml")
+        and p.is_file()
         and not any(part.startswith(".") for part in p.relative_to(folder).parts)
     ]
     return sorted(found, key=lambda p: p.relative_to(folder).as_posix())
 
 
-def load_feeds(root: Path, settings: Settings, problems: list[Problem] | None = None) -> tuple[FeedSpec, ...]:
+def load_feeds(
+    root: Path, settings: Settings, problems: list[Problem] | None = None
+) -> tuple[FeedSpec, ...]:
     """Every feed in feeds/; raises InputError unless ``problems`` collects them."""
     collected: list[Problem] = [] if problems is None else problems
     feeds: list[FeedSpec] = []
     seen: dict[str, str] = {}
     files = yaml_files(root / "feeds")
     if not files:
-        collected.append(Problem(Location("feeds/"), "no feed definitions; add one, e.g. feeds/all.yaml with a title"))
+        collected.append(
+            Problem(
+                Location("feeds/"), "no feed definitions; add one, e.g. feeds/all.yaml with a title"
+            )
+        )
     for path in files:
         rel = path.relative_to(root).as_posix()
         checker = FileChecker(rel)
         spec = _feed(path, checker)
         if spec is not None:
             if spec.id in seen:
-                checker.error(["id"], f"duplicate feed id {spec.id!r}, also used by {seen[spec.id]}")
+                checker.error(
+                    ["id"], f"duplicate feed id {spec.id!r}, also used by {seen[spec.id]}"
+                )
             else:
                 seen[spec.id] = rel
                 feeds.append(spec)
@@ -355,7 +411,10 @@ def _feed(path: Path, checker: FileChecker) -> FeedSpec | None:
         return None
     feed_id = checker.string(data, [], "id", path.stem) or path.stem
     if not ID_PATTERN.match(feed_id) or feed_id in RESERVED_FEED_IDS:
-        checker.error(["id"], f"expected letters, digits, '.', '_' or '-' (and not a reserved name), got {feed_id!r}")
+        checker.error(
+            ["id"],
+            f"expected letters, digits, '.', '_' or '-' (and not a reserved name), got {feed_id!r}",
+        )
     limit = data.get("limit", 50)
     if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
         checker.error(["limit"], f"expected a positive whole number, got {limit!r}")
@@ -387,8 +446,20 @@ def _feed(path: Path, checker: FileChecker) -> FeedSpec | None:
 # --- entries -------------------------------------------------------------------------------
 
 ENTRY_FIELDS = (
-    "id", "title", "published", "updated", "author", "authors", "summary", "sections", "quotes",
-    "tags", "sources", "related", "image", "draft",
+    "id",
+    "title",
+    "published",
+    "updated",
+    "author",
+    "authors",
+    "summary",
+    "sections",
+    "quotes",
+    "tags",
+    "sources",
+    "related",
+    "image",
+    "draft",
 )
 
 
@@ -418,14 +489,18 @@ def to_datetime(value: Any, zone: tzinfo) -> datetime | None:
     return moment
 
 
-def load_entry_file(path: Path, rel: str, context: EntryContext) -> tuple[Entry | None, list[Problem]]:
+def load_entry_file(
+    path: Path, rel: str, context: EntryContext
+) -> tuple[Entry | None, list[Problem]]:
     """One entry file → (Entry or None, its problems)."""
     checker = FileChecker(rel)
     raw = read_bytes(path, checker)
     return (None, checker.problems) if raw is None else load_entry_bytes(raw, rel, context)
 
 
-def load_entry_bytes(raw: bytes, rel: str, context: EntryContext) -> tuple[Entry | None, list[Problem]]:
+def load_entry_bytes(
+    raw: bytes, rel: str, context: EntryContext
+) -> tuple[Entry | None, list[Problem]]:
     """One entry file's bytes → (Entry or None, its problems)."""
     checker = FileChecker(rel)
     data = parse_yaml(raw, checker)
@@ -447,7 +522,10 @@ def _entry(raw: Any, checker: FileChecker, stem: str, context: EntryContext) -> 
         value = data.get(name)
         dates[name] = None if value is None else to_datetime(value, context.timezone)
         if value is not None and dates[name] is None:
-            checker.error([name], f"expected an ISO 8601 date and time such as 2025-05-17T18:00:00+03:00, got {value!r}")
+            checker.error(
+                [name],
+                f"expected an ISO 8601 date and time such as 2025-05-17T18:00:00+03:00, got {value!r}",
+            )
     published, updated = dates["published"], dates["updated"]
     if published and updated and updated < published:
         checker.error(["updated"], "must not be earlier than published")
@@ -473,7 +551,10 @@ def _entry(raw: Any, checker: FileChecker, stem: str, context: EntryContext) -> 
             label = match.group(2) or match.group(1)
             if label.casefold() not in keys:
                 known = ", ".join(sorted(s.key for s in sources)) or "none"
-                checker.error(path, f"cites unknown source '{label}'; expected one of the entry's sources keys ({known})")
+                checker.error(
+                    path,
+                    f"cites unknown source '{label}'; expected one of the entry's sources keys ({known})",
+                )
     authors = _authors(checker, data)
     draft = data.get("draft", False)
     if not isinstance(draft, bool):
@@ -510,7 +591,9 @@ def _sources(checker: FileChecker, value: Any) -> tuple[Source, ...]:
         path: list[str | int] = ["sources", str(key)]
         if isinstance(item, str):
             item = {"url": item}
-        data = checker.mapping(item, path, ("url", "title"), ("url",), what="a URL or a mapping with url and title")
+        data = checker.mapping(
+            item, path, ("url", "title"), ("url",), what="a URL or a mapping with url and title"
+        )
         if data is None:
             continue
         url = checker.url(data, path, "url", absolute=True)
@@ -519,7 +602,9 @@ def _sources(checker: FileChecker, value: Any) -> tuple[Source, ...]:
     return tuple(out)
 
 
-def _sections(checker: FileChecker, value: Any, text: Callable[[list[str | int], Any], str]) -> tuple[Section, ...]:
+def _sections(
+    checker: FileChecker, value: Any, text: Callable[[list[str | int], Any], str]
+) -> tuple[Section, ...]:
     if value is None:
         return ()
     if not isinstance(value, list):
@@ -528,23 +613,32 @@ def _sections(checker: FileChecker, value: Any, text: Callable[[list[str | int],
     out: list[Section] = []
     for index, item in enumerate(value):
         path: list[str | int] = ["sections", index]
-        data = checker.mapping(item, path, ("heading", "text", "points"), ("heading",),
-                               what="a mapping with heading, text and points")
+        data = checker.mapping(
+            item,
+            path,
+            ("heading", "text", "points"),
+            ("heading",),
+            what="a mapping with heading, text and points",
+        )
         if data is None:
             continue
         points = data.get("points")
         if points is not None and not isinstance(points, list):
             checker.error([*path, "points"], f"expected a list of strings, got {type_name(points)}")
             points = []
-        out.append(Section(
-            heading=text([*path, "heading"], data.get("heading")),
-            text=text([*path, "text"], data.get("text")),
-            points=tuple(text([*path, "points", i], p) for i, p in enumerate(points or [])),
-        ))
+        out.append(
+            Section(
+                heading=text([*path, "heading"], data.get("heading")),
+                text=text([*path, "text"], data.get("text")),
+                points=tuple(text([*path, "points", i], p) for i, p in enumerate(points or [])),
+            )
+        )
     return tuple(out)
 
 
-def _quotes(checker: FileChecker, value: Any, text: Callable[[list[str | int], Any], str], keys: set[str]) -> tuple[Quote, ...]:
+def _quotes(
+    checker: FileChecker, value: Any, text: Callable[[list[str | int], Any], str], keys: set[str]
+) -> tuple[Quote, ...]:
     if value is None:
         return ()
     if isinstance(value, dict):
@@ -557,14 +651,28 @@ def _quotes(checker: FileChecker, value: Any, text: Callable[[list[str | int], A
         path: list[str | int] = ["quotes", index]
         if isinstance(item, str):
             item = {"text": item}
-        data = checker.mapping(item, path, ("text", "by", "source"), ("text",),
-                               what="a mapping with text, by and source")
+        data = checker.mapping(
+            item,
+            path,
+            ("text", "by", "source"),
+            ("text",),
+            what="a mapping with text, by and source",
+        )
         if data is None:
             continue
         source = checker.string(data, path, "source").strip() or None
         if source is not None and source.casefold() not in keys:
-            checker.error([*path, "source"], f"unknown source '{source}'; expected a key of the entry's sources")
-        out.append(Quote(text([*path, "text"], data.get("text")), checker.string(data, path, "by").strip() or None, source))
+            checker.error(
+                [*path, "source"],
+                f"unknown source '{source}'; expected a key of the entry's sources",
+            )
+        out.append(
+            Quote(
+                text([*path, "text"], data.get("text")),
+                checker.string(data, path, "by").strip() or None,
+                source,
+            )
+        )
     return tuple(out)
 
 
@@ -588,7 +696,9 @@ def _image(checker: FileChecker, value: Any) -> Image | None:
         return None
     if isinstance(value, str):
         value = {"url": value}
-    data = checker.mapping(value, ["image"], ("url", "alt"), ("url",), what="a URL or a mapping with url and alt")
+    data = checker.mapping(
+        value, ["image"], ("url", "alt"), ("url",), what="a URL or a mapping with url and alt"
+    )
     if data is None:
         return None
     url = checker.url(data, ["image"], "url", absolute=False)
@@ -618,7 +728,9 @@ def check_references(root: Path, entries: Iterable[Entry], problems: list[Proble
 
     An id that may belong to a file that failed to load is not reported again as unknown.
     """
-    broken = {Path(p.location.file).stem for p in problems if p.location.file.startswith("entries/")}
+    broken = {
+        Path(p.location.file).stem for p in problems if p.location.file.startswith("entries/")
+    }
     by_id: dict[str, Entry] = {}
     for entry in entries:
         if entry.id in by_id:
@@ -633,7 +745,11 @@ def check_references(root: Path, entries: Iterable[Entry], problems: list[Proble
                 checker = _checker_for(root, entry.path)
                 hint = difflib.get_close_matches(other, list(by_id), n=1)
                 suggestion = f" (did you mean '{hint[0]}'?)" if hint else ""
-                why = "an entry cannot be related to itself" if other == entry.id else f"unknown entry id '{other}'{suggestion}"
+                why = (
+                    "an entry cannot be related to itself"
+                    if other == entry.id
+                    else f"unknown entry id '{other}'{suggestion}"
+                )
                 checker.error(["related", index], why)
                 problems.extend(checker.problems)
 
@@ -650,7 +766,11 @@ def newest_first(entries: Iterable[Entry]) -> tuple[Entry, ...]:
     return tuple(sorted(entries, key=lambda e: (-e.published.timestamp(), e.id)))
 
 
-def load_publication(root: Path, *, entries_loader: Callable[[Path, Settings, list[Problem]], list[Entry]] | None = None) -> Publication:
+def load_publication(
+    root: Path,
+    *,
+    entries_loader: Callable[[Path, Settings, list[Problem]], list[Entry]] | None = None,
+) -> Publication:
     """Settings, feeds and entries of ``root``; InputError listing every problem in every file."""
     problems: list[Problem] = []
     settings = _load_settings(root, problems)
@@ -661,7 +781,10 @@ def load_publication(root: Path, *, entries_loader: Callable[[Path, Settings, li
     check_references(root, entries, problems)
     if problems:
         count = len([p for p in problems if p.is_error])
-        raise InputError(f"{count} problem{'s' if count != 1 else ''} in the publication; nothing was built", problems)
+        raise InputError(
+            f"{count} problem{'s' if count != 1 else ''} in the publication; nothing was built",
+            problems,
+        )
     if settings.since is None and entries:
         settings = _with_since(settings, min(e.published.year for e in entries))
     return Publication(settings=settings, feeds=feeds, entries=newest_first(entries))
@@ -683,4 +806,3 @@ def feed_entries(feed: FeedSpec, entries: Iterable[Entry]) -> list[Entry]:
     wanted = {t.casefold() for t in feed.tags}
     chosen = [e for e in entries if not wanted or wanted & {t.casefold() for t in e.tags}]
     return chosen[: feed.limit]
-

@@ -11,13 +11,19 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from feedpub.faults import checkpoint
+from feedpub.entries import compile_entries
 from feedpub.errors import BuildError, Problem, ValidationFailed
+from feedpub.faults import checkpoint
+from feedpub.ledger import LEDGER_NAME, load_ledger, save_ledger, track_edits
 from feedpub.load import due_entries, feed_entries, load_publication
 from feedpub.model import FEED_FILES, Entry, Publication, Settings, SourceRecord
-from feedpub.entries import compile_entries
-from feedpub.ledger import LEDGER_NAME, load_ledger, save_ledger, track_edits
-from feedpub.render.briefing import Briefing, LocalParts, finish_briefing, newest_change, render_local
+from feedpub.render.briefing import (
+    Briefing,
+    LocalParts,
+    finish_briefing,
+    newest_change,
+    render_local,
+)
 from feedpub.render.jsonfeed import render_json_feed
 from feedpub.render.site import render_site
 from feedpub.render.xmlfeeds import render_xml_feeds
@@ -36,7 +42,9 @@ class BuildResult:
     unchanged: int = 0
     removed: int = 0
     warnings: list[Problem] = field(default_factory=list)
-    edited: list[str] = field(default_factory=list)  # entries whose edit was first seen in this build
+    edited: list[str] = field(
+        default_factory=list
+    )  # entries whose edit was first seen in this build
     fingerprint: str = ""  # of the whole output, when asked for
 
     @property
@@ -46,8 +54,10 @@ class BuildResult:
     def summary(self) -> str:
         if not self.changed:
             return f"{self.output.name}/ is up to date ({self.entries} entries, {self.feeds} feeds)"
-        return (f"built {self.feeds} feeds from {self.entries} entries into {self.output.name}/: "
-                f"{self.written} written, {self.unchanged} unchanged, {self.removed} removed")
+        return (
+            f"built {self.feeds} feeds from {self.entries} entries into {self.output.name}/: "
+            f"{self.written} written, {self.unchanged} unchanged, {self.removed} removed"
+        )
 
 
 def render_publication(
@@ -66,8 +76,12 @@ def render_publication(
     due = due_entries(pub.entries, now)
     titles = {e.id: e.title for e in due}
     briefings = [
-        finish_briefing(entry, done.get(entry.id) or render_local(entry, settings.base_url, find),
-                        settings.base_url, titles)
+        finish_briefing(
+            entry,
+            done.get(entry.id) or render_local(entry, settings.base_url, find),
+            settings.base_url,
+            titles,
+        )
         for entry in due
     ]
     by_id = {b.entry.id: b for b in briefings}
@@ -116,14 +130,16 @@ def validate_feeds(files: Mapping[str, bytes], output: Path, now: datetime) -> l
         if previous.is_file():
             try:
                 previous_ids = feed_id_map(previous.read_bytes())
-            except Exception:  # noqa: BLE001 - an unreadable old feed has no ids to compare
+            except Exception:
                 previous_ids = None
         name = f"{output.name}/{rel}"
         problems.extend(validate_bytes(data, name, now=now, previous_ids=previous_ids))
     return problems
 
 
-def build(root: Path, *, now: datetime | None = None, validate: bool = True, fingerprint: bool = False) -> BuildResult:
+def build(
+    root: Path, *, now: datetime | None = None, validate: bool = True, fingerprint: bool = False
+) -> BuildResult:
     """Build ``root`` into its output folder; on any problem the old output stays untouched."""
     moment = now or datetime.now(UTC)
     records = _source_records(root)
@@ -150,8 +166,13 @@ def build(root: Path, *, now: datetime | None = None, validate: bool = True, fin
                 problems,
             )
         warnings += problems
-    result = BuildResult(output=output, entries=len(pub.entries), feeds=len(pub.feeds),
-                         warnings=warnings, edited=tracked.edited)
+    result = BuildResult(
+        output=output,
+        entries=len(pub.entries),
+        feeds=len(pub.feeds),
+        warnings=warnings,
+        edited=tracked.edited,
+    )
     if fingerprint:
         result.fingerprint = output_fingerprint(files)
     write_output(output, files, result)
@@ -234,7 +255,9 @@ def write_output(output: Path, files: Mapping[str, bytes], result: BuildResult) 
         shutil.rmtree(new, ignore_errors=True)
         recover(output)
         where = exc.filename or output
-        raise BuildError(f"cannot write the output in {where}: {exc.strerror or exc}; the old output was kept") from exc
+        raise BuildError(
+            f"cannot write the output in {where}: {exc.strerror or exc}; the old output was kept"
+        ) from exc
 
 
 def _existing_files(output: Path) -> set[str]:

@@ -43,7 +43,9 @@ def run_lock(root: Path) -> Iterator[str]:
         except BlockingIOError:
             handle.seek(0)
             holder = handle.read().strip() or "unknown"
-            raise LockHeld(f"another feedpub run holds {path} ({holder}); not starting a second one") from None
+            raise LockHeld(
+                f"another feedpub run holds {path} ({holder}); not starting a second one"
+            ) from None
         handle.seek(0)
         previous = handle.read().strip()
         note = ""
@@ -51,7 +53,9 @@ def run_lock(root: Path) -> Iterator[str]:
             note = f"took over the lock left by a run that ended without releasing it ({previous})"
         handle.seek(0)
         handle.truncate()
-        handle.write(f"pid {os.getpid()} since {datetime.now(UTC).replace(microsecond=0).isoformat()}")
+        handle.write(
+            f"pid {os.getpid()} since {datetime.now(UTC).replace(microsecond=0).isoformat()}"
+        )
         handle.flush()
         try:
             yield note
@@ -68,7 +72,9 @@ def run_lock(root: Path) -> Iterator[str]:
 class RunResult:
     build: BuildResult | None = None
     pulled: str = ""  # pull summary when it changed records
-    published: list[str] = field(default_factory=list)  # "name: 3 uploaded, …" for targets that changed
+    published: list[str] = field(
+        default_factory=list
+    )  # "name: 3 uploaded, …" for targets that changed
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -81,7 +87,9 @@ class RunResult:
             parts.append(f"pulled {self.pulled}")
         if self.build and self.build.changed:
             edited = f", {len(self.build.edited)} edited" if self.build.edited else ""
-            parts.append(f"built {self.build.written} written, {self.build.removed} removed{edited}")
+            parts.append(
+                f"built {self.build.written} written, {self.build.removed} removed{edited}"
+            )
         parts.extend(self.published)
         return "run: " + "; ".join(parts)
 

@@ -51,11 +51,18 @@ def _yaml_string(value: str) -> str:
     return f'"{escaped}"'
 
 
-def init_publication(directory: Path, *, title: str | None = None, base_url: str | None = None,
-                     now: datetime | None = None) -> list[Path]:
+def init_publication(
+    directory: Path,
+    *,
+    title: str | None = None,
+    base_url: str | None = None,
+    now: datetime | None = None,
+) -> list[Path]:
     """Create feedpub.yaml, feeds/all.yaml and a first entry; refuse to overwrite a publication."""
     if (directory / SETTINGS_FILE).exists():
-        raise UsageError(f"{directory / SETTINGS_FILE} already exists; not overwriting a publication")
+        raise UsageError(
+            f"{directory / SETTINGS_FILE} already exists; not overwriting a publication"
+        )
     moment = now or datetime.now(UTC)
     name = title or "My Briefings"
     url = base_url or "https://briefings.example.org/"
@@ -67,13 +74,23 @@ def init_publication(directory: Path, *, title: str | None = None, base_url: str
         path.write_text(text, encoding="utf-8")
         created.append(path)
 
-    write(SETTINGS_FILE, SETTINGS_TEMPLATE.format(title=_yaml_string(name), base_url=_yaml_string(url),
-                                                  year=moment.year))
+    write(
+        SETTINGS_FILE,
+        SETTINGS_TEMPLATE.format(
+            title=_yaml_string(name), base_url=_yaml_string(url), year=moment.year
+        ),
+    )
     write("feeds/all.yaml", FEED_TEMPLATE.format(title=_yaml_string(name)))
     first = moment.replace(microsecond=0)
-    write("entries/welcome.yaml", ENTRY_TEMPLATE.format(
-        id="welcome", title=_yaml_string("Welcome to your briefings"),
-        published=first.isoformat(), tags="welcome"))
+    write(
+        "entries/welcome.yaml",
+        ENTRY_TEMPLATE.format(
+            id="welcome",
+            title=_yaml_string("Welcome to your briefings"),
+            published=first.isoformat(),
+            tags="welcome",
+        ),
+    )
     gitignore = directory / ".gitignore"
     if not gitignore.exists():
         write(".gitignore", "public/\n.feedpub/\n")
@@ -86,7 +103,9 @@ def slugify(title: str) -> str:
     return slug[:60].rstrip("-") or "entry"
 
 
-def new_entry(root: Path, title: str, *, tags: tuple[str, ...] = (), now: datetime | None = None) -> Path:
+def new_entry(
+    root: Path, title: str, *, tags: tuple[str, ...] = (), now: datetime | None = None
+) -> Path:
     """Write entries/<year>/<slug>.yaml with id and time filled in; return its path."""
     settings = load_settings(root)
     moment = (now or datetime.now(UTC)).astimezone(settings.timezone or UTC).replace(microsecond=0)
@@ -98,6 +117,13 @@ def new_entry(root: Path, title: str, *, tags: tuple[str, ...] = (), now: dateti
         path = folder / f"{slug}-{counter}.yaml"
         counter += 1
     folder.mkdir(parents=True, exist_ok=True)
-    path.write_text(ENTRY_TEMPLATE.format(id=path.stem, title=_yaml_string(title), published=moment.isoformat(),
-                                          tags=", ".join(tags)), encoding="utf-8")
+    path.write_text(
+        ENTRY_TEMPLATE.format(
+            id=path.stem,
+            title=_yaml_string(title),
+            published=moment.isoformat(),
+            tags=", ".join(tags),
+        ),
+        encoding="utf-8",
+    )
     return path

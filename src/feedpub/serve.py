@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Callable
 from datetime import datetime
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -11,26 +12,25 @@ from pathlib import Path
 from feedpub.errors import UsageError
 from feedpub.load import load_settings
 
+# The same types a publish sets, so browsers and readers treat the preview like the real thing.
+PREVIEW_TYPES = (
+    ("/rss.xml", "application/rss+xml; charset=utf-8"),
+    ("/atom.xml", "application/atom+xml; charset=utf-8"),
+    (".json", "application/feed+json; charset=utf-8"),
+    (".html", "text/html; charset=utf-8"),
+    (".css", "text/css"),
+)
+
 
 class PreviewHandler(SimpleHTTPRequestHandler):
-    # The same types a publish sets, so browsers and readers treat the preview like the real thing.
-    extensions_map = {
-        **SimpleHTTPRequestHandler.extensions_map,
-        ".xml": "application/xml; charset=utf-8",
-        ".json": "application/feed+json; charset=utf-8",
-        ".html": "text/html; charset=utf-8",
-        ".css": "text/css",
-    }
-
-    def guess_type(self, path: str | object) -> str:
+    def guess_type(self, path: str | os.PathLike[str]) -> str:
         name = str(path)
-        if name.endswith("/rss.xml"):
-            return "application/rss+xml; charset=utf-8"
-        if name.endswith("/atom.xml"):
-            return "application/atom+xml; charset=utf-8"
-        return str(super().guess_type(path))  # type: ignore[arg-type]
+        for suffix, media_type in PREVIEW_TYPES:
+            if name.endswith(suffix):
+                return media_type
+        return str(super().guess_type(path))
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib signature
+    def log_message(self, format: str, *args: object) -> None:
         pass
 
 
@@ -42,8 +42,9 @@ def make_server(output: Path, port: int) -> ThreadingHTTPServer:
         raise UsageError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}") from exc
 
 
-def serve_output(root: Path, *, port: int, build_first: bool, now: datetime | None,
-                 say: Callable[[str], None]) -> None:
+def serve_output(
+    root: Path, *, port: int, build_first: bool, now: datetime | None, say: Callable[[str], None]
+) -> None:
     settings = load_settings(root)
     if build_first:
         from feedpub.pipeline import build

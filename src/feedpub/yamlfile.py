@@ -51,7 +51,7 @@ class YamlSyntaxError(Exception):
 def parse(text: str) -> Any:
     """The data in one YAML document, or YamlSyntaxError."""
     try:
-        return yaml.load(text, Loader=SafeLoader)  # noqa: S506 - SafeLoader only
+        return yaml.load(text, Loader=SafeLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or "invalid YAML"
@@ -71,7 +71,7 @@ def dump(data: Any) -> str:
 
 def _compose(text: str) -> yaml.Node | None:
     try:
-        return yaml.compose(text, Loader=SafeLoader)  # noqa: S506
+        return yaml.compose(text, Loader=SafeLoader)
     except yaml.YAMLError:
         return None
 

@@ -24,7 +24,9 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_python_dash_m(tmp_path: Path) -> None:
-    done = subprocess.run([sys.executable, "-m", "feedpub", "--version"], capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "feedpub", "--version"], capture_output=True, text=True, check=False
+    )
     assert (done.returncode, done.stdout) == (0, f"feedpub, version {__version__}\n")
 
 
@@ -34,7 +36,9 @@ def test_every_command_has_help_with_a_summary() -> None:
     assert "Examples:" in (cli.epilog or "")
 
 
-def test_build_root_option_after_the_command(mini: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_build_root_option_after_the_command(
+    mini: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     code, out, err = run(["build", "--root", str(mini), "--now", "2026-01-01T00:00:00Z"], capsys)
     assert (code, err) == (0, "")
     assert out == "built 2 feeds from 2 entries into public/: 11 written, 0 unchanged, 0 removed\n"
@@ -42,17 +46,23 @@ def test_build_root_option_after_the_command(mini: Path, capsys: pytest.CaptureF
     assert out == "public/ is up to date (2 entries, 2 feeds)\n"
 
 
-def test_root_from_environment(mini: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_root_from_environment(
+    mini: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("FEEDPUB_ROOT", str(mini))
     code, _, _ = run(["-q", "build", "--now", "2026-01-01T00:00:00Z"], capsys)
     assert code == 0 and (mini / "public" / "all" / "rss.xml").is_file()
 
 
-def test_bad_input_exit_2_every_problem_no_traceback(write_pub: WritePub, capsys: pytest.CaptureFixture[str]) -> None:
-    root = write_pub(entries={
-        "a.yaml": "title: A\npublished: 2025-05-01\nsections:\n  - heading: H\n    points: {a: b}\n",
-        "b.yaml": "title: B\n",
-    })
+def test_bad_input_exit_2_every_problem_no_traceback(
+    write_pub: WritePub, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = write_pub(
+        entries={
+            "a.yaml": "title: A\npublished: 2025-05-01\nsections:\n  - heading: H\n    points: {a: b}\n",
+            "b.yaml": "title: B\n",
+        }
+    )
     code, out, err = run(["build", "--root", str(root)], capsys)
     assert code == 2 and out == ""
     assert err == (
@@ -91,8 +101,19 @@ def test_init_then_build(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
 
 
 def test_new_writes_an_entry_that_builds(mini: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(["new", "--root", str(mini), "Café: talks \"resume\"", "--tag", "diplomacy",
-                        "--now", "2025-06-01T12:00:00Z"], capsys)
+    code, out, _ = run(
+        [
+            "new",
+            "--root",
+            str(mini),
+            'Café: talks "resume"',
+            "--tag",
+            "diplomacy",
+            "--now",
+            "2025-06-01T12:00:00Z",
+        ],
+        capsys,
+    )
     path = Path(out.strip())
     assert code == 0 and path == mini / "entries" / "2025" / "cafe-talks-resume.yaml"
     text = path.read_text()
@@ -101,7 +122,9 @@ def test_new_writes_an_entry_that_builds(mini: Path, capsys: pytest.CaptureFixtu
     code, _, err = run(["build", "--root", str(mini), "--now", "2026-01-01T00:00:00Z"], capsys)
     assert (code, err) == (0, "")
     assert (mini / "public" / "entries" / "cafe-talks-resume.html").is_file()
-    code, out, _ = run(["new", "--root", str(mini), "Café: talks resume", "--now", "2025-06-01T12:00:00Z"], capsys)
+    code, out, _ = run(
+        ["new", "--root", str(mini), "Café: talks resume", "--now", "2025-06-01T12:00:00Z"], capsys
+    )
     assert Path(out.strip()).name == "cafe-talks-resume-2.yaml"
 
 

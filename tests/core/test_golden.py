@@ -21,7 +21,9 @@ def test_output_matches_golden_files(mini: Path) -> None:
     expected = {p.relative_to(GOLDEN).as_posix() for p in GOLDEN.rglob("*") if p.is_file()}
     assert set(files) == expected
     for rel in sorted(files):
-        assert files[rel] == (GOLDEN / rel).read_bytes(), f"{rel} differs from tests/core/golden/{rel}"
+        assert files[rel] == (GOLDEN / rel).read_bytes(), (
+            f"{rel} differs from tests/core/golden/{rel}"
+        )
 
 
 def test_two_renders_are_byte_identical(mini: Path) -> None:

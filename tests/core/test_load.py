@@ -22,14 +22,18 @@ def problems_of(root: Path) -> list[str]:
 CASES = {
     "yaml-syntax": (
         "title: A\npublished: 2025-05-01\nsummary: [unclosed\n",
-        ["entries/x.yaml:4:1: error: invalid YAML: did not find expected ',' or ']' "
-         "(while parsing a flow sequence)"],
+        [
+            "entries/x.yaml:4:1: error: invalid YAML: did not find expected ',' or ']' "
+            "(while parsing a flow sequence)"
+        ],
     ),
     "unknown-field": (
         ENTRY + "titel: typo\n",
-        ["entries/x.yaml:4:1: error: titel: unknown field (did you mean 'title'?); expected one of: id, "
-         "title, published, updated, author, authors, summary, sections, quotes, tags, sources, related, "
-         "image, draft"],
+        [
+            "entries/x.yaml:4:1: error: titel: unknown field (did you mean 'title'?); expected one of: id, "
+            "title, published, updated, author, authors, summary, sections, quotes, tags, sources, related, "
+            "image, draft"
+        ],
     ),
     "missing-field": (
         "title: A\n",
@@ -37,30 +41,41 @@ CASES = {
     ),
     "points-mapping": (
         ENTRY + "sections:\n  - heading: One\n  - heading: Two\n    points:\n      a: b\n",
-        ["entries/x.yaml:8:7: error: sections[1].points: expected a list of strings, got a mapping"],
+        [
+            "entries/x.yaml:8:7: error: sections[1].points: expected a list of strings, got a mapping"
+        ],
     ),
     "bad-date": (
         "title: A\npublished: yesterday\n",
-        ["entries/x.yaml:2:12: error: published: expected an ISO 8601 date and time such as "
-         "2025-05-17T18:00:00+03:00, got 'yesterday'"],
+        [
+            "entries/x.yaml:2:12: error: published: expected an ISO 8601 date and time such as "
+            "2025-05-17T18:00:00+03:00, got 'yesterday'"
+        ],
     ),
     "impossible-date": (
         "title: A\npublished: 2025-13-45\n",
-        ["entries/x.yaml:2:12: error: published: expected an ISO 8601 date and time such as "
-         "2025-05-17T18:00:00+03:00, got '2025-13-45'"],
+        [
+            "entries/x.yaml:2:12: error: published: expected an ISO 8601 date and time such as "
+            "2025-05-17T18:00:00+03:00, got '2025-13-45'"
+        ],
     ),
     "wrong-type": (
         "title: [a, b]\npublished: 2025-05-01\n",
         ["entries/x.yaml:1:8: error: title: expected a string, got a list"],
     ),
     "unknown-source": (
-        ENTRY + "sections:\n  - heading: H\n    text: As [the UN][un] said.\nsources:\n  unn: https://un.org/\n",
-        ["entries/x.yaml:6:11: error: sections[0].text: cites unknown source 'un'; expected one of the "
-         "entry's sources keys (unn)"],
+        ENTRY
+        + "sections:\n  - heading: H\n    text: As [the UN][un] said.\nsources:\n  unn: https://un.org/\n",
+        [
+            "entries/x.yaml:6:11: error: sections[0].text: cites unknown source 'un'; expected one of the "
+            "entry's sources keys (unn)"
+        ],
     ),
     "source-not-url": (
         ENTRY + "sources:\n  un: www.un.org\n",
-        ["entries/x.yaml:5:7: error: sources.un.url: expected an absolute http(s) URL, got 'www.un.org'"],
+        [
+            "entries/x.yaml:5:7: error: sources.un.url: expected an absolute http(s) URL, got 'www.un.org'"
+        ],
     ),
     "unknown-related": (
         ENTRY + "related: [missing-one]\n",
@@ -70,7 +85,9 @@ CASES = {
     "not-a-mapping": ("- a\n- b\n", ["entries/x.yaml:1:1: error: expected a mapping, got a list"]),
     "not-utf8": (
         b"title: caf\xe9\npublished: 2025-05-01\n",
-        ["entries/x.yaml:1:11: error: not UTF-8: byte 0xe9 cannot be decoded; save the file as UTF-8"],
+        [
+            "entries/x.yaml:1:11: error: not UTF-8: byte 0xe9 cannot be decoded; save the file as UTF-8"
+        ],
     ),
 }
 
@@ -102,7 +119,9 @@ def test_every_problem_in_every_file_in_one_run(write_pub: WritePub) -> None:
 
 def test_duplicate_ids_name_both_files(write_pub: WritePub) -> None:
     root = write_pub(entries={"a.yaml": "id: same\n" + ENTRY, "b.yaml": "id: same\n" + ENTRY})
-    assert problems_of(root) == ["entries/b.yaml:1:5: error: id: duplicate id 'same', also used by entries/a.yaml"]
+    assert problems_of(root) == [
+        "entries/b.yaml:1:5: error: id: duplicate id 'same', also used by entries/a.yaml"
+    ]
 
 
 def test_unreadable_file(write_pub: WritePub) -> None:

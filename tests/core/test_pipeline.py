@@ -18,7 +18,8 @@ def snapshot(folder: Path) -> dict[str, tuple[bytes, int, int]]:
     """Every file's bytes, mtime and inode."""
     return {
         p.relative_to(folder).as_posix(): (p.read_bytes(), p.stat().st_mtime_ns, p.stat().st_ino)
-        for p in sorted(folder.rglob("*")) if p.is_file()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
     }
 
 
@@ -42,9 +43,15 @@ def test_unchanged_files_keep_their_mtime(mini: Path) -> None:
     changed = sorted(rel for rel in after if after[rel][:2] != before[rel][:2])
     # its page, the listings and feeds holding it, and the entry whose Related list names it
     assert changed == [
-        "all/atom.xml", "all/feed.json", "all/index.html", "all/rss.xml",
-        "entries/grain-deal.html", "entries/talks.html", "index.html",
-        "trade/atom.xml", "trade/rss.xml",
+        "all/atom.xml",
+        "all/feed.json",
+        "all/index.html",
+        "all/rss.xml",
+        "entries/grain-deal.html",
+        "entries/talks.html",
+        "index.html",
+        "trade/atom.xml",
+        "trade/rss.xml",
     ]
     assert result.written == len(changed)
     assert after["style.css"] == before["style.css"]
@@ -61,7 +68,9 @@ def test_removed_entry_leaves_the_output(mini: Path) -> None:
     build(mini, now=NOW)
     (mini / "entries" / "2025" / "talks.yaml").unlink()
     (mini / "entries" / "2025" / "grain-deal.yaml").write_text(
-        (mini / "entries" / "2025" / "grain-deal.yaml").read_text().replace("related: [talks]\n", "")
+        (mini / "entries" / "2025" / "grain-deal.yaml")
+        .read_text()
+        .replace("related: [talks]\n", "")
     )
     result = build(mini, now=NOW)
     assert result.removed == 1
@@ -78,21 +87,27 @@ def test_bad_input_leaves_old_output_untouched(mini: Path) -> None:
     assert snapshot(mini / "public") == before
 
 
-def test_validation_error_aborts_and_keeps_old_output(mini: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_validation_error_aborts_and_keeps_old_output(
+    mini: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     build(mini, now=NOW)
     before = snapshot(mini / "public")
     real = pipeline.render_xml_feeds
 
     def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
         out = real(*args, **kwargs)
-        out["rss"] = out["rss"].replace(b"<title>", b"<titel>", 1).replace(b"</title>", b"</titel>", 1)
+        out["rss"] = (
+            out["rss"].replace(b"<title>", b"<titel>", 1).replace(b"</title>", b"</titel>", 1)
+        )
         return out
 
     monkeypatch.setattr(pipeline, "render_xml_feeds", broken)
     with pytest.raises(ValidationFailed) as caught:
         build(mini, now=NOW)
     assert caught.value.message.endswith("; the old output was kept")
-    assert any(p.location.file == "public/all/rss.xml" and p.is_error for p in caught.value.problems)
+    assert any(
+        p.location.file == "public/all/rss.xml" and p.is_error for p in caught.value.problems
+    )
     assert snapshot(mini / "public") == before
 
 
@@ -140,8 +155,19 @@ def test_output_is_byte_identical_across_roots(mini: Path, tmp_path: Path) -> No
     }
 
 
-@pytest.mark.parametrize("case", ["yaml-syntax", "unknown-field", "bad-date", "unknown-source", "unknown-related",
-                                  "empty-file", "not-utf8", "points-mapping"])
+@pytest.mark.parametrize(
+    "case",
+    [
+        "yaml-syntax",
+        "unknown-field",
+        "bad-date",
+        "unknown-source",
+        "unknown-related",
+        "empty-file",
+        "not-utf8",
+        "points-mapping",
+    ],
+)
 def test_every_bad_input_case_keeps_old_output(mini: Path, case: str) -> None:
     from tests.core.test_load import CASES
 
@@ -162,26 +188,55 @@ def test_pulled_source_records_reach_the_sources_list(mini: Path) -> None:
     from feedpub.model import SourceRecord
     from feedpub.sources import LOCK_NAME, save_lock
 
-    save_lock(mini / LOCK_NAME, {
-        "https://example.com/jcc": SourceRecord(
-            url="https://example.com/jcc", status=200, state="ok", title="Joint Coordination <Centre>",
-            site_name="Example News", checked="2025-12-01T00:00:00Z"),
-        "https://www.un.org/en/black-sea-grain-initiative": SourceRecord(
-            url="https://www.un.org/en/black-sea-grain-initiative", status=404, state="dead",
-            checked="2025-12-01T00:00:00Z"),
-    })
+    save_lock(
+        mini / LOCK_NAME,
+        {
+            "https://example.com/jcc": SourceRecord(
+                url="https://example.com/jcc",
+                status=200,
+                state="ok",
+                title="Joint Coordination <Centre>",
+                site_name="Example News",
+                checked="2025-12-01T00:00:00Z",
+            ),
+            "https://www.un.org/en/black-sea-grain-initiative": SourceRecord(
+                url="https://www.un.org/en/black-sea-grain-initiative",
+                status=404,
+                state="dead",
+                checked="2025-12-01T00:00:00Z",
+            ),
+        },
+    )
     build(mini, now=NOW)
     page = (mini / "public" / "entries" / "grain-deal.html").read_text()
-    assert ('<li><a href="https://www.un.org/en/black-sea-grain-initiative">Black Sea Grain Initiative</a>'
-            " (link unavailable)</li>") in page
-    assert '<li><a href="https://example.com/jcc#top">Joint Coordination &lt;Centre&gt;</a> — Example News</li>' in page
+    assert (
+        '<li><a href="https://www.un.org/en/black-sea-grain-initiative">Black Sea Grain Initiative</a>'
+        " (link unavailable)</li>"
+    ) in page
+    assert (
+        '<li><a href="https://example.com/jcc#top">Joint Coordination &lt;Centre&gt;</a> — Example News</li>'
+        in page
+    )
     atom = (mini / "public" / "all" / "atom.xml").read_text()
-    assert '<link href="https://example.com/jcc#top" rel="related" title="Joint Coordination &lt;Centre&gt;"/>' in atom
+    assert (
+        '<link href="https://example.com/jcc#top" rel="related" title="Joint Coordination &lt;Centre&gt;"/>'
+        in atom
+    )
     # a changed record re-renders the entry even though its file did not change
-    save_lock(mini / LOCK_NAME, {
-        "https://example.com/jcc": SourceRecord(url="https://example.com/jcc", status=200, state="ok",
-                                                title="JCC", checked="2025-12-02T00:00:00Z"),
-    })
+    save_lock(
+        mini / LOCK_NAME,
+        {
+            "https://example.com/jcc": SourceRecord(
+                url="https://example.com/jcc",
+                status=200,
+                state="ok",
+                title="JCC",
+                checked="2025-12-02T00:00:00Z",
+            ),
+        },
+    )
     build(mini, now=NOW)
-    assert '<a href="https://example.com/jcc#top">JCC</a></li>' in (
-        mini / "public" / "entries" / "grain-deal.html").read_text()
+    assert (
+        '<a href="https://example.com/jcc#top">JCC</a></li>'
+        in (mini / "public" / "entries" / "grain-deal.html").read_text()
+    )

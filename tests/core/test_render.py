@@ -28,9 +28,17 @@ def parse(data: bytes) -> feedparser.FeedParserDict:
 
 def test_output_layout(files: dict[str, bytes]) -> None:
     assert sorted(files) == [
-        "all/atom.xml", "all/feed.json", "all/index.html", "all/rss.xml",
-        "entries/grain-deal.html", "entries/talks.html", "index.html", "style.css",
-        "trade/atom.xml", "trade/index.html", "trade/rss.xml",
+        "all/atom.xml",
+        "all/feed.json",
+        "all/index.html",
+        "all/rss.xml",
+        "entries/grain-deal.html",
+        "entries/talks.html",
+        "index.html",
+        "style.css",
+        "trade/atom.xml",
+        "trade/index.html",
+        "trade/rss.xml",
     ]
 
 
@@ -46,11 +54,16 @@ def test_rss_parsed_back(files: dict[str, bytes]) -> None:
     assert grain.link == "https://mini.example.org/news/entries/grain-deal.html"
     assert grain.published == "Tue, 18 Mar 2025 10:00:00 +0100"
     assert [t.term for t in grain.tags] == ["trade", "ukraine"]
-    assert grain.summary.startswith('The deal was <a href="https://www.un.org/en/black-sea-grain-initiative"')
+    assert grain.summary.startswith(
+        'The deal was <a href="https://www.un.org/en/black-sea-grain-initiative"'
+    )
     content = grain.content[0].value
     assert '<a href="https://mini.example.org/news/notes.html">notes</a>' in content
     assert "<em>120 days</em>" in content
-    assert '<li><a href="https://www.un.org/en/black-sea-grain-initiative">Black Sea Grain Initiative</a></li>' in content
+    assert (
+        '<li><a href="https://www.un.org/en/black-sea-grain-initiative">Black Sea Grain Initiative</a></li>'
+        in content
+    )
     # lastBuildDate is the newest entry change, never the wall clock
     assert b"<lastBuildDate>Fri, 16 May 2025 18:00:00 +0300</lastBuildDate>" in files["all/rss.xml"]
 
@@ -67,7 +80,11 @@ def test_atom_parsed_back(files: dict[str, bytes]) -> None:
     links = [(link.rel, link.href, link.get("title")) for link in grain.links]
     assert links == [
         ("alternate", "https://mini.example.org/news/entries/grain-deal.html", None),
-        ("related", "https://www.un.org/en/black-sea-grain-initiative", "Black Sea Grain Initiative"),
+        (
+            "related",
+            "https://www.un.org/en/black-sea-grain-initiative",
+            "Black Sea Grain Initiative",
+        ),
         ("related", "https://example.com/jcc#top", "example.com/jcc"),
     ]
     assert grain.content[0].type == "text/html"
@@ -108,12 +125,16 @@ def test_three_formats_agree(files: dict[str, bytes]) -> None:
     assert [e.id for e in rss] == [e.id for e in atom] == [i["id"] for i in items]
     assert [e.title for e in rss] == [e.title for e in atom] == [i["title"] for i in items]
     assert [e.link for e in rss] == [e.link for e in atom] == [i["url"] for i in items]
-    assert [[t.term for t in e.tags] for e in rss] == [[t.term for t in e.tags] for e in atom] == [
-        i.get("tags", []) for i in items
-    ]
-    assert [e.author_detail.name for e in rss] == [e.author_detail.name for e in atom] == [
-        i["authors"][0]["name"] for i in items
-    ]
+    assert (
+        [[t.term for t in e.tags] for e in rss]
+        == [[t.term for t in e.tags] for e in atom]
+        == [i.get("tags", []) for i in items]
+    )
+    assert (
+        [e.author_detail.name for e in rss]
+        == [e.author_detail.name for e in atom]
+        == [i["authors"][0]["name"] for i in items]
+    )
     rss_dates = [datetime(*e.published_parsed[:6], tzinfo=UTC) for e in rss]
     atom_dates = [datetime(*e.published_parsed[:6], tzinfo=UTC) for e in atom]
     json_dates = [moment(i["date_published"]).astimezone(UTC) for i in items]
@@ -124,19 +145,25 @@ def test_three_formats_agree(files: dict[str, bytes]) -> None:
 
 def test_html_pages_link_feeds_and_back_references(files: dict[str, bytes]) -> None:
     talks = files["entries/talks.html"].decode()
-    assert '<link rel="alternate" type="application/rss+xml" title="Mini Briefings — all (RSS)" ' \
+    assert (
+        '<link rel="alternate" type="application/rss+xml" title="Mini Briefings — all (RSS)" '
         'href="https://mini.example.org/news/all/rss.xml">' in talks
+    )
     assert '<h2>Referenced by</h2>\n<ul class="related"><li><a href="grain-deal.html">' in talks
     grain = files["entries/grain-deal.html"].decode()
-    assert '<h1>Grain deal extended &amp; &quot;renewed&quot;</h1>' in grain
+    assert "<h1>Grain deal extended &amp; &quot;renewed&quot;</h1>" in grain
     assert "<script" not in grain
 
 
 def test_raw_html_and_javascript_links_never_reach_a_feed(write_pub) -> None:  # type: ignore[no-untyped-def]
-    root = write_pub(entries={"a.yaml": (
-        "title: \"<script>alert(1)</script> ]]> &amp;\"\npublished: 2025-05-01T10:00:00Z\n"
-        "summary: \"<script>x()</script><img src=x onerror=y> [click](javascript:alert(1)) \u05e9\u05dc\u05d5\u05dd \U0001F600\"\n"
-    )})
+    root = write_pub(
+        entries={
+            "a.yaml": (
+                'title: "<script>alert(1)</script> ]]> &amp;"\npublished: 2025-05-01T10:00:00Z\n'
+                'summary: "<script>x()</script><img src=x onerror=y> [click](javascript:alert(1)) \u05e9\u05dc\u05d5\u05dd \U0001f600"\n'
+            )
+        }
+    )
     out = render_publication(load_publication(root), NOW)
     title = "<script>alert(1)</script> ]]> &amp;"
     assert etree.fromstring(out["all/rss.xml"]).findtext("channel/item/title") == title
@@ -146,7 +173,7 @@ def test_raw_html_and_javascript_links_never_reach_a_feed(write_pub) -> None:  #
         entry = parse(out[name]).entries[0]
         assert "<script" not in entry.summary and 'href="javascript' not in entry.summary
         assert "<img" not in entry.summary  # raw HTML stays visible text, never markup
-        assert "\u05e9\u05dc\u05d5\u05dd \U0001F600" in entry.summary
+        assert "\u05e9\u05dc\u05d5\u05dd \U0001f600" in entry.summary
     item = json.loads(out["all/feed.json"])["items"][0]
     assert item["title"] == title
     assert "<script" not in item["content_html"] and 'href="javascript' not in item["content_html"]

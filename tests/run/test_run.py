@@ -32,23 +32,53 @@ def pub(mini: Path, tmp_path: Path) -> Path:
     return mini
 
 
-def feedpub(root: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def feedpub(
+    root: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "feedpub", *args, "--root", str(root)],
-        capture_output=True, text=True, env={**os.environ, **(env or {})}, timeout=120, check=False,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        timeout=120,
+        check=False,
     )
 
 
-def start_paused(root: Path, stage: str, tmp_path: Path, *args: str, seconds: float = 3600,
-                 env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+def start_paused(
+    root: Path,
+    stage: str,
+    tmp_path: Path,
+    *args: str,
+    seconds: float = 3600,
+    env: dict[str, str] | None = None,
+) -> subprocess.Popen[str]:
     """A `feedpub run` that stops at ``stage`` until killed (or ``seconds`` pass)."""
     marker = tmp_path / f"paused-{stage}"
     marker.unlink(missing_ok=True)
     process = subprocess.Popen(
-        [sys.executable, "-m", "feedpub", "run", "--no-pull", "--now", RUN_NOW, "--root", str(root), *args],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        env={**os.environ, **(env or {}), "FEEDPUB_PAUSE_AT": stage, "FEEDPUB_PAUSE_FILE": str(marker),
-             "FEEDPUB_PAUSE_SECONDS": str(seconds)},
+        [
+            sys.executable,
+            "-m",
+            "feedpub",
+            "run",
+            "--no-pull",
+            "--now",
+            RUN_NOW,
+            "--root",
+            str(root),
+            *args,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={
+            **os.environ,
+            **(env or {}),
+            "FEEDPUB_PAUSE_AT": stage,
+            "FEEDPUB_PAUSE_FILE": str(marker),
+            "FEEDPUB_PAUSE_SECONDS": str(seconds),
+        },
     )
     deadline = time.monotonic() + 60
     while not marker.exists():
@@ -75,7 +105,10 @@ def published(pub: Path, tmp_path: Path) -> Iterator[Path]:
     """The publication after one successful run."""
     done = feedpub(pub, "run", "--no-pull", "--now", RUN_NOW)
     assert done.returncode == 0, done.stderr
-    assert done.stdout == "run: built 11 written, 0 removed; local: 11 uploaded, 0 unchanged, 0 deleted\n"
+    assert (
+        done.stdout
+        == "run: built 11 written, 0 removed; local: 11 uploaded, 0 unchanged, 0 deleted\n"
+    )
     yield pub
 
 
@@ -107,7 +140,9 @@ def test_second_run_while_one_holds_the_lock_exits_3(published: Path, tmp_path: 
     assert "took over the lock left by a run that ended without releasing it" in after.stderr
 
 
-def test_killed_mid_build_keeps_old_output_and_next_run_completes(published: Path, tmp_path: Path) -> None:
+def test_killed_mid_build_keeps_old_output_and_next_run_completes(
+    published: Path, tmp_path: Path
+) -> None:
     before = snapshot(published / "public")
     edit(published, "Talks resume", "Talks resume in Istanbul")
     kill(start_paused(published, "build-swap", tmp_path))
@@ -119,7 +154,9 @@ def test_killed_mid_build_keeps_old_output_and_next_run_completes(published: Pat
     assert not (published / ".public.new").exists()
 
 
-def test_killed_mid_publish_serves_old_feeds_then_completes(published: Path, tmp_path: Path) -> None:
+def test_killed_mid_publish_serves_old_feeds_then_completes(
+    published: Path, tmp_path: Path
+) -> None:
     old_feed = (tmp_path / "www" / "all" / "rss.xml").read_bytes()
     edit(published, "Talks resume", "Talks resume in Istanbul")
     kill(start_paused(published, "publish-upload", tmp_path))
@@ -163,7 +200,11 @@ def test_scheduled_entry_goes_out_in_first_run_after_due(published: Path, tmp_pa
 
 
 def test_edit_without_updated_reaches_readers_once(published: Path) -> None:
-    edit(published, "Earlier rounds took place in 2022.", "Earlier rounds took place in 2022 and 2023.")
+    edit(
+        published,
+        "Earlier rounds took place in 2022.",
+        "Earlier rounds took place in 2022 and 2023.",
+    )
     done = feedpub(published, "run", "--no-pull", "--now", "2026-02-01T12:00:00Z")
     assert done.returncode == 0 and "1 edited" in done.stdout
     ledger = json.loads((published / LEDGER_NAME).read_text())
@@ -224,9 +265,13 @@ def test_target_down_mid_run_exits_1_and_next_run_publishes_the_rest(
     boto3 = pytest.importorskip("boto3")
     from tests.publish.servers_s3 import S3Server
 
-    for name, value in {"AWS_ACCESS_KEY_ID": "AKIDFEEDPUBTEST", "AWS_SECRET_ACCESS_KEY": "test-secret",
-                        "AWS_DEFAULT_REGION": "us-east-1", "AWS_CONFIG_FILE": str(tmp_path / "none"),
-                        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none")}.items():
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "AKIDFEEDPUBTEST",
+        "AWS_SECRET_ACCESS_KEY": "test-secret",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_CONFIG_FILE": str(tmp_path / "none"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),
+    }.items():
         monkeypatch.setenv(name, value)
     server = S3Server()
     try:
@@ -239,11 +284,15 @@ def test_target_down_mid_run_exits_1_and_next_run_publishes_the_rest(
         client = boto3.client("s3", endpoint_url=server.endpoint, region_name="us-east-1")
         client.create_bucket(Bucket="briefings")
         with (pub / "feedpub.yaml").open("a", encoding="utf-8") as settings:
-            settings.write(f"  cloud:\n    url: s3://briefings/news\n    endpoint_url: {server.endpoint}\n"
-                           "    region: us-east-1\n")
+            settings.write(
+                f"  cloud:\n    url: s3://briefings/news\n    endpoint_url: {server.endpoint}\n"
+                "    region: us-east-1\n"
+            )
 
         def feed() -> bytes:
-            return bytes(client.get_object(Bucket="briefings", Key="news/all/rss.xml")["Body"].read())
+            return bytes(
+                client.get_object(Bucket="briefings", Key="news/all/rss.xml")["Body"].read()
+            )
 
         first = feedpub(pub, "run", "--no-pull", "--target", "cloud", "--now", RUN_NOW)
         assert first.returncode == 0, first.stderr

@@ -15,26 +15,29 @@ from feedpub.validate.dates import parse_rfc822, parse_rfc3339, parse_w3cdtf
 NOW = datetime(2025, 6, 1, tzinfo=UTC)
 
 
-@pytest.mark.parametrize(("data", "kind"), [
-    (b'<?xml version="1.0"?>\n<!-- c -->\n<rss version="2.0"/>', "rss"),
-    (b'\xef\xbb\xbf<feed xmlns="http://www.w3.org/2005/Atom"/>', "atom"),
-    (b'<!DOCTYPE rss [<!ENTITY x "y">]><rss>', "rss"),
-    ('<?xml version="1.0" encoding="UTF-16"?><feed/>'.encode("utf-16"), "atom"),
-    (b'  {"version": "https://jsonfeed.org/version/1.1", "items": []}', "json"),
-    (b"<html><body>hi</body></html>", None),
-    (b'<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"/>', None),
-    (b'{"name": "package"}', None),
-    (b"plain text", None),
-])
+@pytest.mark.parametrize(
+    ("data", "kind"),
+    [
+        (b'<?xml version="1.0"?>\n<!-- c -->\n<rss version="2.0"/>', "rss"),
+        (b'\xef\xbb\xbf<feed xmlns="http://www.w3.org/2005/Atom"/>', "atom"),
+        (b'<!DOCTYPE rss [<!ENTITY x "y">]><rss>', "rss"),
+        ('<?xml version="1.0" encoding="UTF-16"?><feed/>'.encode("utf-16"), "atom"),
+        (b'  {"version": "https://jsonfeed.org/version/1.1", "items": []}', "json"),
+        (b"<html><body>hi</body></html>", None),
+        (b'<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"/>', None),
+        (b'{"name": "package"}', None),
+        (b"plain text", None),
+    ],
+)
 def test_detect_format(data: bytes, kind: str | None) -> None:
     assert detect_format(data) == kind
 
 
 def test_rfc822_dates() -> None:
     assert parse_rfc822("Sat, 17 May 2025 18:00:00 +0200").value == datetime(
-        2025, 5, 17, 18, tzinfo=timezone(timedelta(hours=2)))
-    assert parse_rfc822("17 May 2025 18:00 EDT").value == datetime(
-        2025, 5, 17, 22, tzinfo=UTC)
+        2025, 5, 17, 18, tzinfo=timezone(timedelta(hours=2))
+    )
+    assert parse_rfc822("17 May 2025 18:00 EDT").value == datetime(2025, 5, 17, 22, tzinfo=UTC)
     wrong_day = parse_rfc822("Mon, 17 May 2025 18:00:00 GMT")
     assert wrong_day.code == "incorrect-day-name"
     assert wrong_day.error == "17 May 2025 is a Sat, not a Mon; fix the day name or the date"
@@ -55,26 +58,31 @@ def test_rfc3339_and_w3cdtf_dates() -> None:
 
 
 def _rss(*items: str, channel: str = "") -> bytes:
-    return ('<?xml version="1.0" encoding="UTF-8"?>\n'
-            '<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom"><channel>\n'
-            "<title>T</title><link>https://example.org/</link><description>D</description>\n"
-            '<atom:link href="https://example.org/rss.xml" rel="self" '
-            'type="application/rss+xml"/>\n' + channel + "".join(items) +
-            "</channel></rss>\n").encode()
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom"><channel>\n'
+        "<title>T</title><link>https://example.org/</link><description>D</description>\n"
+        '<atom:link href="https://example.org/rss.xml" rel="self" '
+        'type="application/rss+xml"/>\n' + channel + "".join(items) + "</channel></rss>\n"
+    ).encode()
 
 
 def _item(n: int, guid: str | None = None) -> str:
-    return (f"<item><title>Item {n}</title><link>https://example.org/{n}</link>"
-            f"<guid>{guid or f'https://example.org/{n}'}</guid>"
-            "<pubDate>Sat, 17 May 2025 18:00:00 +0000</pubDate></item>\n")
+    return (
+        f"<item><title>Item {n}</title><link>https://example.org/{n}</link>"
+        f"<guid>{guid or f'https://example.org/{n}'}</guid>"
+        "<pubDate>Sat, 17 May 2025 18:00:00 +0000</pubDate></item>\n"
+    )
 
 
 def test_problem_text_is_exact() -> None:
-    problems = validate_bytes(_rss(_item(1), _item(2, guid="https://example.org/1")), "f.xml",
-                              now=NOW)
+    problems = validate_bytes(
+        _rss(_item(1), _item(2, guid="https://example.org/1")), "f.xml", now=NOW
+    )
     assert [str(p) for p in problems] == [
         "f.xml:6: error: <guid> 'https://example.org/1' is also used by the item on line 5; "
-        "give every item its own guid [duplicate-guid]"]
+        "give every item its own guid [duplicate-guid]"
+    ]
 
 
 def test_well_formedness_error_has_line_and_column() -> None:
@@ -85,8 +93,10 @@ def test_well_formedness_error_has_line_and_column() -> None:
 
 
 def test_external_entities_are_never_resolved(tmp_path: object) -> None:
-    data = (b'<?xml version="1.0"?>\n<!DOCTYPE rss [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>\n'
-            b'<rss version="2.0"><channel><title>&xxe;</title></channel></rss>')
+    data = (
+        b'<?xml version="1.0"?>\n<!DOCTYPE rss [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>\n'
+        b'<rss version="2.0"><channel><title>&xxe;</title></channel></rss>'
+    )
     problems = validate_bytes(data, "f.xml", now=NOW)
     assert all("root:" not in p.message for p in problems)
 
@@ -118,22 +128,32 @@ def test_feedgen_defaults_have_no_errors(kind: str) -> None:
 
 def test_id_map_and_changed_ids() -> None:
     before = _rss(_item(1), _item(2))
-    assert feed_id_map(before) == {"https://example.org/1": "https://example.org/1",
-                                   "https://example.org/2": "https://example.org/2"}
-    after = _rss(_item(1), "<item><title>Item 2</title><link>https://example.org/2</link>"
-                 "<guid isPermaLink=\"false\">new-2</guid>"
-                 "<pubDate>Sat, 17 May 2025 18:00:00 +0000</pubDate></item>\n")
+    assert feed_id_map(before) == {
+        "https://example.org/1": "https://example.org/1",
+        "https://example.org/2": "https://example.org/2",
+    }
+    after = _rss(
+        _item(1),
+        "<item><title>Item 2</title><link>https://example.org/2</link>"
+        '<guid isPermaLink="false">new-2</guid>'
+        "<pubDate>Sat, 17 May 2025 18:00:00 +0000</pubDate></item>\n",
+    )
     problems = validate_bytes(after, "f.xml", now=NOW, previous_ids=feed_id_map(before))
     assert [(p.severity, p.code, p.location.line) for p in problems] == [
-        (Severity.WARNING, "changed-id", 6)]
+        (Severity.WARNING, "changed-id", 6)
+    ]
     assert "keep the old id" in problems[0].message
 
 
 def test_id_maps_for_atom_and_json() -> None:
-    atom = (b'<feed xmlns="http://www.w3.org/2005/Atom"><entry><id>tag:x,2025:a</id>'
-            b'<link href="https://example.org/a"/></entry></feed>')
+    atom = (
+        b'<feed xmlns="http://www.w3.org/2005/Atom"><entry><id>tag:x,2025:a</id>'
+        b'<link href="https://example.org/a"/></entry></feed>'
+    )
     assert feed_id_map(atom) == {"https://example.org/a": "tag:x,2025:a"}
-    json_feed = b'{"version": "https://jsonfeed.org/version/1.1", "items": [{"id": "a", "url": "u"}]}'
+    json_feed = (
+        b'{"version": "https://jsonfeed.org/version/1.1", "items": [{"id": "a", "url": "u"}]}'
+    )
     assert feed_id_map(json_feed) == {"u": "a"}
     assert feed_id_map(b"not a feed") == {}
 
@@ -154,8 +174,10 @@ def _big_rss(items: int) -> bytes:
     body = "".join(
         f"<item><title>Item {n}</title><link>https://example.org/{n}</link>"
         f"<guid>https://example.org/{n}</guid><pubDate>Sat, 17 May 2025 18:00:00 +0000</pubDate>"
-        f"<description>&lt;p&gt;Some &lt;a href=\"https://example.org/{n}\"&gt;text&lt;/a&gt;"
-        "&lt;/p&gt;</description></item>\n" for n in range(items))
+        f'<description>&lt;p&gt;Some &lt;a href="https://example.org/{n}"&gt;text&lt;/a&gt;'
+        "&lt;/p&gt;</description></item>\n"
+        for n in range(items)
+    )
     return _rss(body)
 
 

@@ -36,7 +36,8 @@ def test_errors_exit_one_with_positions(capsys: pytest.CaptureFixture[str], tmp_
     assert out.splitlines() == [
         f"{tmp_path / 'rss.xml'}:4: error: <channel> has no <title>; add one (the feed's name) "
         "[missing-element]",
-        "1 feed checked: 1 error, 0 warnings (failed)"]
+        "1 feed checked: 1 error, 0 warnings (failed)",
+    ]
 
 
 def test_strict_counts_warnings(capsys: pytest.CaptureFixture[str]) -> None:
@@ -49,9 +50,13 @@ def test_json_format(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 0
     (line,) = out.splitlines()
     assert json.loads(line) == {
-        "file": str(WARNS), "line": 9, "column": None, "level": "warning",
+        "file": str(WARNS),
+        "line": 9,
+        "column": None,
+        "level": "warning",
         "code": "missing-guid",
-        "message": "<item> has no <guid>; readers cannot tell it apart from others; add one"}
+        "message": "<item> has no <guid>; readers cannot tell it apart from others; add one",
+    }
 
 
 def test_missing_file_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
@@ -69,8 +74,9 @@ def test_not_a_feed_is_a_usage_error(capsys: pytest.CaptureFixture[str], tmp_pat
     assert "is not an RSS 2.0, Atom 1.0 or JSON feed" in err
 
 
-def test_no_targets_validates_the_last_build(capsys: pytest.CaptureFixture[str],
-                                             tmp_path: Path) -> None:
+def test_no_targets_validates_the_last_build(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     (tmp_path / "public" / "all").mkdir(parents=True)
     (tmp_path / "public" / "news").mkdir(parents=True)
     shutil.copy(VALID, tmp_path / "public" / "all" / "rss.xml")
@@ -80,7 +86,8 @@ def test_no_targets_validates_the_last_build(capsys: pytest.CaptureFixture[str],
     assert out.splitlines() == [
         "public/news/rss.xml:4: error: <channel> has no <title>; add one (the feed's name) "
         "[missing-element]",
-        "2 feeds checked: 1 error, 0 warnings (failed)"]
+        "2 feeds checked: 1 error, 0 warnings (failed)",
+    ]
 
 
 def test_no_build_yet(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
@@ -89,18 +96,21 @@ def test_no_build_yet(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> Non
     assert "no feeds found under public/" in err
 
 
-def test_url_is_fetched_and_validated(capsys: pytest.CaptureFixture[str],
-                                      httpserver: HTTPServer) -> None:
+def test_url_is_fetched_and_validated(
+    capsys: pytest.CaptureFixture[str], httpserver: HTTPServer
+) -> None:
     httpserver.expect_request("/feed.xml").respond_with_data(
-        INVALID.read_bytes(), content_type="application/rss+xml")
+        INVALID.read_bytes(), content_type="application/rss+xml"
+    )
     url = httpserver.url_for("/feed.xml")
     code, out, _ = run(capsys, url)
     assert code == 1
     assert out.splitlines()[0].startswith(f"{url}:4: error: <channel> has no <title>")
 
 
-def test_http_error_is_a_usage_error(capsys: pytest.CaptureFixture[str],
-                                     httpserver: HTTPServer) -> None:
+def test_http_error_is_a_usage_error(
+    capsys: pytest.CaptureFixture[str], httpserver: HTTPServer
+) -> None:
     httpserver.expect_request("/gone.xml").respond_with_data("gone", status=404)
     code, _, err = run(capsys, httpserver.url_for("/gone.xml"))
     assert code == 2

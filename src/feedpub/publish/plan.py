@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path, PurePosixPath
 
-from feedpub.faults import checkpoint
 from feedpub.errors import PublishError, UsageError
+from feedpub.faults import checkpoint
 from feedpub.publish.base import MANIFEST_NAME, LocalFile, Target
 from feedpub.publish.retry import RetryPolicy, retry
 

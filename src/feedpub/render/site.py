@@ -10,8 +10,20 @@ from feedpub.model import FEED_FILES, FeedSpec, Settings
 from feedpub.render.briefing import Briefing, Urls
 from feedpub.render.markup import escape
 
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
-          "October", "November", "December")
+MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 FORMAT_TYPES = {
     "rss": ("application/rss+xml", "RSS"),
     "atom": ("application/atom+xml", "Atom"),
@@ -46,7 +58,9 @@ class Site:
                 )
         return "\n".join(links)
 
-    def _page(self, *, title: str, canonical: str, depth: int, main: str, feeds: Sequence[FeedSpec]) -> bytes:
+    def _page(
+        self, *, title: str, canonical: str, depth: int, main: str, feeds: Sequence[FeedSpec]
+    ) -> bytes:
         up = "../" * depth
         site = escape(self.settings.title)
         heading = escape(title) + (f" — {site}" if title != self.settings.title else "")
@@ -75,16 +89,23 @@ class Site:
         items = []
         for feed in self.feeds:
             formats = " · ".join(
-                f'<a href="{up}{feed.id}/{FEED_FILES[fmt]}">{FORMAT_TYPES[fmt][1]}</a>' for fmt in feed.formats
+                f'<a href="{up}{feed.id}/{FEED_FILES[fmt]}">{FORMAT_TYPES[fmt][1]}</a>'
+                for fmt in feed.formats
             )
-            items.append(f'<li><a href="{up}{feed.id}/index.html">{escape(feed.title)}</a>: {formats}</li>')
-        return f"<p>Subscribe:</p><ul class=\"feeds\">{''.join(items)}</ul>"
+            items.append(
+                f'<li><a href="{up}{feed.id}/index.html">{escape(feed.title)}</a>: {formats}</li>'
+            )
+        return f'<p>Subscribe:</p><ul class="feeds">{"".join(items)}</ul>'
 
     def entry_page(self, briefing: Briefing, referenced_by: Sequence[Briefing]) -> bytes:
         entry = briefing.entry
-        meta = [f'<time datetime="{entry.published.isoformat()}">{human_date(entry.published)}</time>']
+        meta = [
+            f'<time datetime="{entry.published.isoformat()}">{human_date(entry.published)}</time>'
+        ]
         if entry.updated and entry.updated != entry.published:
-            meta.append(f'updated <time datetime="{entry.updated.isoformat()}">{human_date(entry.updated)}</time>')
+            meta.append(
+                f'updated <time datetime="{entry.updated.isoformat()}">{human_date(entry.updated)}</time>'
+            )
         if entry.authors:
             meta.append("by " + ", ".join(escape(p.name) for p in entry.authors))
         tags = "".join(f"<li>{escape(t)}</li>" for t in entry.tags)
@@ -93,7 +114,10 @@ class Site:
             image = f'<img class="lead-image" src="{escape(self.urls.asset(entry.image.url))}" alt="{escape(entry.image.alt)}">'
         back = ""
         if referenced_by:
-            links = "".join(f'<li><a href="{escape(b.entry.id)}.html">{escape(b.title)}</a></li>' for b in referenced_by)
+            links = "".join(
+                f'<li><a href="{escape(b.entry.id)}.html">{escape(b.title)}</a></li>'
+                for b in referenced_by
+            )
             back = f'<h2>Referenced by</h2>\n<ul class="related">{links}</ul>'
         main = f"""<article class="briefing">
 <h1>{escape(briefing.title)}</h1>
@@ -103,26 +127,41 @@ class Site:
 {back}
 {f'<ul class="tags">{tags}</ul>' if tags else ""}
 </article>"""
-        return self._page(title=briefing.title, canonical=briefing.url, depth=1, main=main, feeds=self.feeds)
+        return self._page(
+            title=briefing.title, canonical=briefing.url, depth=1, main=main, feeds=self.feeds
+        )
 
     def _listing(self, briefings: Sequence[Briefing], up: str) -> str:
         items = []
         for b in briefings:
             date = f'<time datetime="{b.entry.published.isoformat()}">{human_date(b.entry.published)}</time>'
             summary = f"<p>{b.summary_html}</p>" if b.summary_html else ""
-            items.append(f'<li><a href="{up}entries/{escape(b.entry.id)}.html">{escape(b.title)}</a> {date}{summary}</li>')
+            items.append(
+                f'<li><a href="{up}entries/{escape(b.entry.id)}.html">{escape(b.title)}</a> {date}{summary}</li>'
+            )
         return f'<ul class="entries">{"".join(items)}</ul>' if items else "<p>No entries yet.</p>"
 
     def feed_page(self, feed: FeedSpec, briefings: Sequence[Briefing]) -> bytes:
         description = f"<p>{escape(feed.description)}</p>" if feed.description else ""
         main = f"<h1>{escape(feed.title)}</h1>\n{description}\n{self._listing(briefings, '../')}"
-        return self._page(title=feed.title, canonical=self.urls.feed_page(feed), depth=1, main=main, feeds=[feed])
+        return self._page(
+            title=feed.title, canonical=self.urls.feed_page(feed), depth=1, main=main, feeds=[feed]
+        )
 
     def home_page(self, briefings: Sequence[Briefing]) -> bytes:
-        description = f"<p>{escape(self.settings.description)}</p>" if self.settings.description else ""
-        main = f"<h1>{escape(self.settings.title)}</h1>\n{description}\n{self._listing(briefings, '')}"
-        return self._page(title=self.settings.title, canonical=self.settings.base_url, depth=0, main=main,
-                          feeds=self.feeds)
+        description = (
+            f"<p>{escape(self.settings.description)}</p>" if self.settings.description else ""
+        )
+        main = (
+            f"<h1>{escape(self.settings.title)}</h1>\n{description}\n{self._listing(briefings, '')}"
+        )
+        return self._page(
+            title=self.settings.title,
+            canonical=self.settings.base_url,
+            depth=0,
+            main=main,
+            feeds=self.feeds,
+        )
 
 
 def render_site(
@@ -140,7 +179,10 @@ def render_site(
         for other in b.entry.related:
             if other in by_id:
                 referenced.setdefault(other, []).append(b)
-    out: dict[str, bytes] = {"style.css": stylesheet(), "index.html": site.home_page(briefings[:home_limit])}
+    out: dict[str, bytes] = {
+        "style.css": stylesheet(),
+        "index.html": site.home_page(briefings[:home_limit]),
+    }
     for b in briefings:
         out[f"entries/{b.entry.id}.html"] = site.entry_page(b, referenced.get(b.entry.id, []))
     for feed in feeds:

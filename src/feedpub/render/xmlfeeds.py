@@ -84,18 +84,27 @@ class _EntryLinks(BaseEntryExtension):  # type: ignore[misc]
         return entry
 
 
-def _generator(feed: FeedSpec, settings: Settings, briefings: Sequence[Briefing], updated: datetime) -> FeedGenerator:
+def _generator(
+    feed: FeedSpec, settings: Settings, briefings: Sequence[Briefing], updated: datetime
+) -> FeedGenerator:
     urls = Urls(settings.base_url)
     fg = FeedGenerator()
     fg.register_extension("feedpub", _HubExtension, _EntryLinks, atom=True, rss=True)
-    fg.load_extension("dc", atom=False, rss=True)  # RSS <author> must be an email: names go in dc:creator
+    fg.load_extension(
+        "dc", atom=False, rss=True
+    )  # RSS <author> must be an email: names go in dc:creator
     fg.feedpub.hubs = feed.hubs
     fg.id(urls.feed_tag(feed, settings.since))
     fg.title(feed.title)
     fg.description(feed.description or settings.description or feed.title)
     fg.language(settings.language)
-    fg.author({"name": settings.author.name, **({"email": settings.author.email} if settings.author.email else {}),
-               **({"uri": settings.author.uri} if settings.author.uri else {})})
+    fg.author(
+        {
+            "name": settings.author.name,
+            **({"email": settings.author.email} if settings.author.email else {}),
+            **({"uri": settings.author.uri} if settings.author.uri else {}),
+        }
+    )
     fg.generator("feedpub", version=__version__, uri=GENERATOR_URI)
     fg.updated(updated)  # also RSS lastBuildDate
     if feed.icon:
@@ -119,8 +128,13 @@ def _add_entry(fg: FeedGenerator, briefing: Briefing) -> None:
     if unmailed:
         fe.dc.dc_creator(unmailed)
     for person in entry.authors:
-        fe.author({"name": person.name, **({"email": person.email} if person.email else {}),
-                   **({"uri": person.uri} if person.uri else {})})
+        fe.author(
+            {
+                "name": person.name,
+                **({"email": person.email} if person.email else {}),
+                **({"uri": person.uri} if person.uri else {}),
+            }
+        )
     fe.link(href=briefing.url, rel="alternate", type="text/html")  # RSS <link>
     links = [{"href": briefing.url, "rel": "alternate", "type": "text/html"}]
     links += [{"href": s.url, "rel": "related", "title": s.title} for s in briefing.sources]

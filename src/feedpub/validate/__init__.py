@@ -20,7 +20,8 @@ __all__ = ["ValidationRun", "detect_format", "feed_id_map", "validate_bytes", "v
 
 # What may come before the root element: declaration, comments, PIs, a DOCTYPE, whitespace.
 _PROLOG = re.compile(
-    rb"(?:\s+|<\?.*?\?>|<!--.*?-->|<!DOCTYPE(?:[^\[>]|\[.*?\])*>)*", re.DOTALL | re.IGNORECASE)
+    rb"(?:\s+|<\?.*?\?>|<!--.*?-->|<!DOCTYPE(?:[^\[>]|\[.*?\])*>)*", re.DOTALL | re.IGNORECASE
+)
 _ROOT = re.compile(rb"<([A-Za-z_][\w.\-]*(?::[A-Za-z_][\w.\-]*)?)")
 _ROOTS = {b"rss": "rss", b"channel": "rss", b"feed": "atom", b"entry": "atom"}
 
@@ -35,7 +36,7 @@ def _head(data: bytes) -> bytes:
 
 
 def detect_format(data: bytes) -> str | None:
-    """"rss", "atom" or "json" by the root element or JSON shape; None when it is not a feed."""
+    """ "rss", "atom" or "json" by the root element or JSON shape; None when it is not a feed."""
     head = _head(data).lstrip()
     if head.startswith(b"{"):
         if b"jsonfeed.org/version" in data or b'"items"' in data:
@@ -44,7 +45,7 @@ def detect_format(data: bytes) -> str | None:
     if not head.startswith(b"<"):
         return None
     prolog = _PROLOG.match(head)
-    rest = head[prolog.end() if prolog else 0:]
+    rest = head[prolog.end() if prolog else 0 :]
     m = _ROOT.match(rest)
     if m is None:
         return None
@@ -52,9 +53,15 @@ def detect_format(data: bytes) -> str | None:
     return _ROOTS.get(local)
 
 
-def validate_bytes(data: bytes, name: str, *, now: datetime | None = None,
-                   previous_ids: Mapping[str, str] | None = None,
-                   max_items: int = 500, max_bytes: int = 1_000_000) -> list[Problem]:
+def validate_bytes(
+    data: bytes,
+    name: str,
+    *,
+    now: datetime | None = None,
+    previous_ids: Mapping[str, str] | None = None,
+    max_items: int = 500,
+    max_bytes: int = 1_000_000,
+) -> list[Problem]:
     """Every problem in one feed, in file order; ``name`` goes into each Location."""
     report = Report(name, now or datetime.now(UTC), previous_ids, max_items, max_bytes)
     kind = detect_format(data)

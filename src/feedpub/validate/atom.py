@@ -31,32 +31,99 @@ TEXT_CONSTRUCTS = frozenset({"title", "subtitle", "summary", "rights"})
 PERSON_CONSTRUCTS = frozenset({"author", "contributor"})
 DATE_CONSTRUCTS = frozenset({"updated", "published"})
 # IANA link relations registered for Atom and the Web (RFC 4287 §4.2.7.2, RFC 8288).
-REGISTERED_RELS = frozenset({
-    "alternate", "related", "self", "enclosure", "via", "first", "last", "next", "previous",
-    "prev", "next-archive", "prev-archive", "current", "edit", "edit-media", "replies",
-    "license", "hub", "search", "payment", "service", "up", "describedby", "icon",
-    "preview", "canonical", "author", "bookmark", "help", "index", "start", "contents",
-    "copyright", "archives", "shortlink", "pingback", "webmention", "me", "memento",
-    "original", "timegate", "timemap", "version-history", "latest-version", "predecessor-version",
-    "successor-version", "working-copy", "working-copy-of", "stylesheet", "tag", "type",
-    "appendix", "chapter", "glossary", "section", "subsection", "profile",
-    "terms-of-service", "privacy-policy", "manifest", "monitor", "collection", "item"})
+REGISTERED_RELS = frozenset(
+    {
+        "alternate",
+        "related",
+        "self",
+        "enclosure",
+        "via",
+        "first",
+        "last",
+        "next",
+        "previous",
+        "prev",
+        "next-archive",
+        "prev-archive",
+        "current",
+        "edit",
+        "edit-media",
+        "replies",
+        "license",
+        "hub",
+        "search",
+        "payment",
+        "service",
+        "up",
+        "describedby",
+        "icon",
+        "preview",
+        "canonical",
+        "author",
+        "bookmark",
+        "help",
+        "index",
+        "start",
+        "contents",
+        "copyright",
+        "archives",
+        "shortlink",
+        "pingback",
+        "webmention",
+        "me",
+        "memento",
+        "original",
+        "timegate",
+        "timemap",
+        "version-history",
+        "latest-version",
+        "predecessor-version",
+        "successor-version",
+        "working-copy",
+        "working-copy-of",
+        "stylesheet",
+        "tag",
+        "type",
+        "appendix",
+        "chapter",
+        "glossary",
+        "section",
+        "subsection",
+        "profile",
+        "terms-of-service",
+        "privacy-policy",
+        "manifest",
+        "monitor",
+        "collection",
+        "item",
+    }
+)
 
 
 def check(root: Element, size: int, report: Report) -> None:
     """Every Atom 1.0 rule feedpub knows, from the root down."""
     ns, local = split(root.tag)
     if ns == OLD_ATOM:
-        report.error("wrong-namespace", f"<{local}> is in the Atom 0.3 namespace; Atom 1.0 uses "
-                     f"xmlns=\"{ATOM}\"", root.sourceline)
+        report.error(
+            "wrong-namespace",
+            f'<{local}> is in the Atom 0.3 namespace; Atom 1.0 uses xmlns="{ATOM}"',
+            root.sourceline,
+        )
         return
     if local != "feed" or ns != ATOM:
         if local == "feed":
-            report.error("wrong-namespace", f"<feed> is not in the Atom namespace; write "
-                         f"<feed xmlns=\"{ATOM}\">", root.sourceline)
+            report.error(
+                "wrong-namespace",
+                f'<feed> is not in the Atom namespace; write <feed xmlns="{ATOM}">',
+                root.sourceline,
+            )
         else:
-            report.error("wrong-root", f"the root element is <{name_of(root)}>; an Atom feed "
-                         f"starts with <feed xmlns=\"{ATOM}\">", root.sourceline)
+            report.error(
+                "wrong-root",
+                f"the root element is <{name_of(root)}>; an Atom feed "
+                f'starts with <feed xmlns="{ATOM}">',
+                root.sourceline,
+            )
         return
     found = _container(root, "feed", FEED_ONCE, FEED_MANY, report)
     entries = found.get("entry", [])
@@ -67,17 +134,28 @@ def check(root: Element, size: int, report: Report) -> None:
     _alternates(links, report)
     self_links = [el for el in links if el.get("rel") == "self"]
     if not self_links:
-        report.warning("missing-self-link", "<feed> has no <link rel=\"self\">; add one with the "
-                       "feed's own URL and type=\"application/atom+xml\"", root.sourceline)
+        report.warning(
+            "missing-self-link",
+            '<feed> has no <link rel="self">; add one with the '
+            'feed\'s own URL and type="application/atom+xml"',
+            root.sourceline,
+        )
     for el in self_links:
         kind = el.get("type")
         if kind is not None and kind != "application/atom+xml":
-            report.warning("self-link-type", f"<link rel=\"self\"> has type {kind!r}; an Atom "
-                           "feed's self link has type=\"application/atom+xml\"", el.sourceline)
+            report.warning(
+                "self-link-type",
+                f'<link rel="self"> has type {kind!r}; an Atom '
+                'feed\'s self link has type="application/atom+xml"',
+                el.sourceline,
+            )
     feed_has_author = "author" in found
     if not feed_has_author and not entries:
-        report.error("missing-author", "<feed> has no <author> and no entries that have one; "
-                     "add an <author> to the feed", root.sourceline)
+        report.error(
+            "missing-author",
+            "<feed> has no <author> and no entries that have one; add an <author> to the feed",
+            root.sourceline,
+        )
     ids: dict[tuple[str, str], int | None] = {}
     id_pairs: list[tuple[str, str, int | None]] = []
     for entry in entries:
@@ -86,33 +164,45 @@ def check(root: Element, size: int, report: Report) -> None:
     pitfalls.check_size(report, size, len(entries))
 
 
-def _container(el: Element, parent: str, once: tuple[str, ...], many: tuple[str, ...],
-               report: Report) -> dict[str, list[Element]]:
+def _container(
+    el: Element, parent: str, once: tuple[str, ...], many: tuple[str, ...], report: Report
+) -> dict[str, list[Element]]:
     """Check the Atom children of a feed, entry or source; return them by name."""
     found: dict[str, list[Element]] = {}
     line = stray_text(el)
     if line is not None:
-        report.error("unexpected-text", f"there is text directly inside <{parent}>; remove it",
-                     line)
+        report.error(
+            "unexpected-text", f"there is text directly inside <{parent}>; remove it", line
+        )
     for child in children(el):
         ns, local = split(child.tag)
         if ns != ATOM:
             if ns == "" and ":" not in local:
-                report.error("unknown-element", f"<{local}> is in no namespace; Atom elements "
-                             f"are in {ATOM}, extensions in their own namespace", child.sourceline)
+                report.error(
+                    "unknown-element",
+                    f"<{local}> is in no namespace; Atom elements "
+                    f"are in {ATOM}, extensions in their own namespace",
+                    child.sourceline,
+                )
             continue
         if local not in once and local not in many:
             known = local in ENTRY_ONCE or local in FEED_ONCE or local in FEED_MANY
             code = "misplaced-element" if known else "unknown-element"
-            report.error(code, f"<{local}> is not allowed in <{parent}>" +
-                         ("; move it" if known else "; it is not an Atom element"),
-                         child.sourceline)
+            report.error(
+                code,
+                f"<{local}> is not allowed in <{parent}>"
+                + ("; move it" if known else "; it is not an Atom element"),
+                child.sourceline,
+            )
             continue
         same = found.setdefault(local, [])
         same.append(child)
         if local in once and len(same) == 2:
-            report.error("duplicate-element", f"<{parent}> has more than one <{local}>; keep one",
-                         child.sourceline)
+            report.error(
+                "duplicate-element",
+                f"<{parent}> has more than one <{local}>; keep one",
+                child.sourceline,
+            )
         if local != "entry":
             _element(child, local, parent, report)
     return found
@@ -135,22 +225,25 @@ def _element(el: Element, local: str, parent: str, report: Report) -> None:
         _link(el, report)
     elif local == "category":
         if el.get("term") is None:
-            report.error("missing-attribute", "<category> has no term attribute; add it",
-                         el.sourceline)
+            report.error(
+                "missing-attribute", "<category> has no term attribute; add it", el.sourceline
+            )
         scheme = el.get("scheme")
         if scheme is not None and iri_problem(scheme) is not None:
             report.error("invalid-iri", f"<category> scheme {iri_problem(scheme)}", el.sourceline)
     elif local in ("icon", "logo"):
         value = _plain(el, report)
         if value is not None and url_problem(value, absolute=False) is not None:
-            report.error("invalid-url", f"<{local}> {url_problem(value, absolute=False)}",
-                         el.sourceline)
+            report.error(
+                "invalid-url", f"<{local}> {url_problem(value, absolute=False)}", el.sourceline
+            )
     elif local == "generator":
         _plain(el, report)
         uri = el.get("uri")
         if uri is not None and url_problem(uri, absolute=False) is not None:
-            report.error("invalid-url", f"<generator> uri {url_problem(uri, absolute=False)}",
-                         el.sourceline)
+            report.error(
+                "invalid-url", f"<generator> uri {url_problem(uri, absolute=False)}", el.sourceline
+            )
     elif local == "content":
         _content(el, report)
     elif local == "source":
@@ -160,8 +253,11 @@ def _element(el: Element, local: str, parent: str, report: Report) -> None:
 def _plain(el: Element, report: Report) -> str | None:
     """Text of an element that must not contain child elements (RFC 4287 §3)."""
     if has_child_elements(el):
-        report.error("unexpected-child-element", f"<{name_of(el)}> must hold only text; remove "
-                     "the child elements", el.sourceline)
+        report.error(
+            "unexpected-child-element",
+            f"<{name_of(el)}> must hold only text; remove the child elements",
+            el.sourceline,
+        )
         return None
     return text(el).strip()
 
@@ -182,16 +278,22 @@ def _text_construct(el: Element, local: str, parent: str, report: Report) -> Non
     kind = el.get("type", "text")
     where = f"<{parent}>'s <{local}>"
     if kind not in ("text", "html", "xhtml"):
-        report.error("invalid-type", f"{where} has type={kind!r}; use 'text', 'html' or 'xhtml'",
-                     el.sourceline)
+        report.error(
+            "invalid-type",
+            f"{where} has type={kind!r}; use 'text', 'html' or 'xhtml'",
+            el.sourceline,
+        )
         return
     if kind == "xhtml":
         _xhtml_div(el, where, report)
         return
     if has_child_elements(el):
-        report.error("unescaped-markup", f"{where} has type=\"{kind}\" but contains child "
-                     "elements; escape the markup or use type=\"xhtml\" with a <div>",
-                     el.sourceline)
+        report.error(
+            "unescaped-markup",
+            f'{where} has type="{kind}" but contains child '
+            'elements; escape the markup or use type="xhtml" with a <div>',
+            el.sourceline,
+        )
         return
     value = text(el)
     if local == "title" and not value.strip():
@@ -207,8 +309,12 @@ def _xhtml_div(el: Element, where: str, report: Report) -> None:
     kids = children(el)
     loose_text = (el.text or "").strip() or any((c.tail or "").strip() for c in kids)
     if len(kids) != 1 or kids[0].tag != f"{{{XHTML}}}div" or loose_text:
-        report.error("missing-xhtml-div", f"{where} has type=\"xhtml\", so it must contain "
-                     f"exactly one <div xmlns=\"{XHTML}\"> wrapping the markup", el.sourceline)
+        report.error(
+            "missing-xhtml-div",
+            f'{where} has type="xhtml", so it must contain '
+            f'exactly one <div xmlns="{XHTML}"> wrapping the markup',
+            el.sourceline,
+        )
 
 
 def _has_base(el: Element) -> bool:
@@ -225,22 +331,30 @@ def _person(el: Element, report: Report) -> None:
         if ns != ATOM:
             continue
         if local not in ("name", "uri", "email"):
-            report.error("unknown-element", f"<{local}> is not allowed in <{local_name}>; use "
-                         "<name>, <uri> or <email>", child.sourceline)
+            report.error(
+                "unknown-element",
+                f"<{local}> is not allowed in <{local_name}>; use <name>, <uri> or <email>",
+                child.sourceline,
+            )
             continue
         counts[local] += 1
         if counts[local] == 2:
-            report.error("duplicate-element", f"<{local_name}> has more than one <{local}>; keep "
-                         "one", child.sourceline)
+            report.error(
+                "duplicate-element",
+                f"<{local_name}> has more than one <{local}>; keep one",
+                child.sourceline,
+            )
         value = _plain(child, report)
         if value is None:
             continue
         if local == "email" and not is_email(value):
-            report.error("invalid-email", f"<email> {value!r} is not an e-mail address",
-                         child.sourceline)
+            report.error(
+                "invalid-email", f"<email> {value!r} is not an e-mail address", child.sourceline
+            )
         elif local == "uri" and url_problem(value, absolute=False) is not None:
-            report.error("invalid-url", f"<uri> {url_problem(value, absolute=False)}",
-                         child.sourceline)
+            report.error(
+                "invalid-url", f"<uri> {url_problem(value, absolute=False)}", child.sourceline
+            )
     if not counts["name"]:
         report.error("missing-element", f"<{local_name}> has no <name>; add one", el.sourceline)
 
@@ -249,28 +363,42 @@ def _link(el: Element, report: Report) -> None:
     """RFC 4287 §4.2.7: href required; type a MIME type; hreflang a language; length a number."""
     href = el.get("href")
     if href is None:
-        report.error("missing-attribute", "<link> has no href attribute; add the URL",
-                     el.sourceline)
+        report.error(
+            "missing-attribute", "<link> has no href attribute; add the URL", el.sourceline
+        )
     else:
         problem = url_problem(href, absolute=False)
         if problem is not None:
             report.error("invalid-url", f"<link> href {problem}", el.sourceline)
     rel = el.get("rel")
     if rel is not None and rel not in REGISTERED_RELS and url_problem(rel) is not None:
-        report.warning("unregistered-rel", f"<link> rel={rel!r} is neither a registered relation "
-                       "nor a full URL; readers ignore it", el.sourceline)
+        report.warning(
+            "unregistered-rel",
+            f"<link> rel={rel!r} is neither a registered relation "
+            "nor a full URL; readers ignore it",
+            el.sourceline,
+        )
     kind = el.get("type")
     if kind is not None and not is_mime_type(kind):
-        report.error("invalid-attribute-value", f"<link> type {kind!r} must be a MIME type like "
-                     "'text/html'", el.sourceline)
+        report.error(
+            "invalid-attribute-value",
+            f"<link> type {kind!r} must be a MIME type like 'text/html'",
+            el.sourceline,
+        )
     lang = el.get("hreflang")
     if lang is not None and not is_language(lang):
-        report.error("invalid-attribute-value", f"<link> hreflang {lang!r} must be a language "
-                     "tag like 'en'", el.sourceline)
+        report.error(
+            "invalid-attribute-value",
+            f"<link> hreflang {lang!r} must be a language tag like 'en'",
+            el.sourceline,
+        )
     length = el.get("length")
     if length is not None and not length.strip().isdigit():
-        report.error("invalid-attribute-value", f"<link> length {length!r} must be a whole "
-                     "number of bytes", el.sourceline)
+        report.error(
+            "invalid-attribute-value",
+            f"<link> length {length!r} must be a whole number of bytes",
+            el.sourceline,
+        )
 
 
 def _alternates(links: list[Element], report: Report) -> None:
@@ -281,8 +409,12 @@ def _alternates(links: list[Element], report: Report) -> None:
             continue
         key = (el.get("type"), el.get("hreflang"))
         if key in seen:
-            report.error("duplicate-alternate", "there is already a <link rel=\"alternate\"> "
-                         "with the same type and hreflang; keep one", el.sourceline)
+            report.error(
+                "duplicate-alternate",
+                'there is already a <link rel="alternate"> '
+                "with the same type and hreflang; keep one",
+                el.sourceline,
+            )
         seen.add(key)
 
 
@@ -297,26 +429,41 @@ def _content(el: Element, report: Report) -> None:
     src = el.get("src")
     if kind in ("text", "html", "xhtml"):
         if src is not None:
-            report.error("invalid-type", f"<content> with src must have a MIME type, not "
-                         f"type=\"{kind}\"; write e.g. type=\"text/html\"", el.sourceline)
+            report.error(
+                "invalid-type",
+                f"<content> with src must have a MIME type, not "
+                f'type="{kind}"; write e.g. type="text/html"',
+                el.sourceline,
+            )
         elif kind == "xhtml":
             _xhtml_div(el, "<content>", report)
         elif has_child_elements(el):
-            report.error("unescaped-markup", f"<content type=\"{kind}\"> contains child "
-                         "elements; escape the markup or use type=\"xhtml\" with a <div>",
-                         el.sourceline)
+            report.error(
+                "unescaped-markup",
+                f'<content type="{kind}"> contains child '
+                'elements; escape the markup or use type="xhtml" with a <div>',
+                el.sourceline,
+            )
         elif kind == "html":
-            pitfalls.check_html(report, text(el), el.sourceline, "<content>",
-                                has_base=_has_base(el))
+            pitfalls.check_html(
+                report, text(el), el.sourceline, "<content>", has_base=_has_base(el)
+            )
         return
     if not is_mime_type(kind) or kind.split("/")[0].lower() in ("multipart", "message"):
-        report.error("invalid-type", f"<content> type={kind!r} must be 'text', 'html', 'xhtml' "
-                     "or a MIME type that is not composite", el.sourceline)
+        report.error(
+            "invalid-type",
+            f"<content> type={kind!r} must be 'text', 'html', 'xhtml' "
+            "or a MIME type that is not composite",
+            el.sourceline,
+        )
         return
     if src is not None:
         if (el.text or "").strip() or has_child_elements(el):
-            report.error("content-not-empty", "<content> with src must be empty; move the text "
-                         "into <summary>", el.sourceline)
+            report.error(
+                "content-not-empty",
+                "<content> with src must be empty; move the text into <summary>",
+                el.sourceline,
+            )
         problem = url_problem(src, absolute=False)
         if problem is not None:
             report.error("invalid-url", f"<content> src {problem}", el.sourceline)
@@ -332,27 +479,44 @@ def _needs_summary(content: Element) -> bool:
     return not (_is_xml_type(kind) or kind.lower().startswith("text/"))
 
 
-def _entry(entry: Element, feed_has_author: bool, ids: dict[tuple[str, str], int | None],
-           id_pairs: list[tuple[str, str, int | None]], report: Report) -> None:
+def _entry(
+    entry: Element,
+    feed_has_author: bool,
+    ids: dict[tuple[str, str], int | None],
+    id_pairs: list[tuple[str, str, int | None]],
+    report: Report,
+) -> None:
     found = _container(entry, "entry", ENTRY_ONCE, ENTRY_MANY, report)
     for required in ("id", "title", "updated"):
         if required not in found:
-            report.error("missing-element", f"<entry> has no <{required}>; add one",
-                         entry.sourceline)
+            report.error(
+                "missing-element", f"<entry> has no <{required}>; add one", entry.sourceline
+            )
     if not feed_has_author and "author" not in found:
         source = found.get("source", [])
         if not any(s.find(f"{{{ATOM}}}author") is not None for s in source):
-            report.error("missing-author", "<entry> has no <author> and neither does <feed>; add "
-                         "one to the feed or to every entry", entry.sourceline)
+            report.error(
+                "missing-author",
+                "<entry> has no <author> and neither does <feed>; add "
+                "one to the feed or to every entry",
+                entry.sourceline,
+            )
     links = found.get("link", [])
     _alternates(links, report)
     contents = found.get("content", [])
     if not contents and not any((el.get("rel") or "alternate") == "alternate" for el in links):
-        report.error("missing-alternate", "<entry> has neither <content> nor <link "
-                     "rel=\"alternate\">; add the entry's URL as a link", entry.sourceline)
+        report.error(
+            "missing-alternate",
+            "<entry> has neither <content> nor <link "
+            'rel="alternate">; add the entry\'s URL as a link',
+            entry.sourceline,
+        )
     if contents and _needs_summary(contents[0]) and "summary" not in found:
-        report.error("missing-summary", "<entry>'s <content> has src or a non-text type, so a "
-                     "<summary> is required; add one", entry.sourceline)
+        report.error(
+            "missing-summary",
+            "<entry>'s <content> has src or a non-text type, so a <summary> is required; add one",
+            entry.sourceline,
+        )
     id_el = found.get("id", [None])[0]
     if id_el is None or has_child_elements(id_el):
         return
@@ -361,9 +525,12 @@ def _entry(entry: Element, feed_has_author: bool, ids: dict[tuple[str, str], int
     updated = text(updated_el).strip() if updated_el is not None else ""
     key = (entry_id, updated)
     if key in ids:
-        report.warning("duplicate-id", f"<id> {entry_id!r} with the same <updated> is also used "
-                       f"by the entry on line {ids[key]}; give every entry its own id",
-                       id_el.sourceline)
+        report.warning(
+            "duplicate-id",
+            f"<id> {entry_id!r} with the same <updated> is also used "
+            f"by the entry on line {ids[key]}; give every entry its own id",
+            id_el.sourceline,
+        )
     else:
         ids[key] = id_el.sourceline
     alternate = _alternate_href(links)

@@ -10,18 +10,32 @@ DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 # RFC 822 §5.1 zones (US zones with their offsets in hours); single military letters too.
-NAMED_ZONES = {"UT": 0, "GMT": 0, "EST": -5, "EDT": -4, "CST": -6, "CDT": -5, "MST": -7,
-               "MDT": -6, "PST": -8, "PDT": -7, "Z": 0}
+NAMED_ZONES = {
+    "UT": 0,
+    "GMT": 0,
+    "EST": -5,
+    "EDT": -4,
+    "CST": -6,
+    "CDT": -5,
+    "MST": -7,
+    "MDT": -6,
+    "PST": -8,
+    "PDT": -7,
+    "Z": 0,
+}
 
 _RFC822 = re.compile(
     r"\s*(?:(?P<dow>[A-Za-z]+)\s*,\s*)?(?P<day>\d{1,2})\s+(?P<mon>[A-Za-z]+)\s+(?P<year>\d+)"
-    r"\s+(?P<h>\d{1,2}):(?P<m>\d{2})(?::(?P<s>\d{2}))?\s+(?P<zone>[A-Za-z]+|[+-]\d{4})\s*")
+    r"\s+(?P<h>\d{1,2}):(?P<m>\d{2})(?::(?P<s>\d{2}))?\s+(?P<zone>[A-Za-z]+|[+-]\d{4})\s*"
+)
 _RFC3339 = re.compile(
     r"(?P<y>\d{4})-(?P<mo>\d{2})-(?P<d>\d{2})(?P<t>[Tt])(?P<h>\d{2}):(?P<mi>\d{2}):(?P<s>\d{2})"
-    r"(?P<frac>\.\d+)?(?P<zone>[Zz]|[+-]\d{2}:\d{2})")
+    r"(?P<frac>\.\d+)?(?P<zone>[Zz]|[+-]\d{2}:\d{2})"
+)
 _W3CDTF = re.compile(
     r"(?P<y>\d{4})(?:-(?P<mo>\d{2})(?:-(?P<d>\d{2})(?:T(?P<h>\d{2}):(?P<mi>\d{2})"
-    r"(?::(?P<s>\d{2})(?:\.\d+)?)?(?P<zone>Z|[+-]\d{2}:\d{2}))?)?)?")
+    r"(?::(?P<s>\d{2})(?:\.\d+)?)?(?P<zone>Z|[+-]\d{2}:\d{2}))?)?)?"
+)
 
 
 @dataclass(frozen=True)
@@ -34,12 +48,20 @@ class Parsed:
     code: str = ""
 
 
-def _build(year: int, month: int, day: int, hour: int, minute: int, second: int,
-           offset_minutes: int) -> datetime | None:
+def _build(
+    year: int, month: int, day: int, hour: int, minute: int, second: int, offset_minutes: int
+) -> datetime | None:
     second = min(second, 59)  # a leap second is legal; datetime cannot hold it
     try:
-        return datetime(year, month, day, hour, minute, second,
-                        tzinfo=timezone(timedelta(minutes=offset_minutes)))
+        return datetime(
+            year,
+            month,
+            day,
+            hour,
+            minute,
+            second,
+            tzinfo=timezone(timedelta(minutes=offset_minutes)),
+        )
     except ValueError:
         return None
 
@@ -48,16 +70,26 @@ def parse_rfc822(text: str) -> Parsed:
     """An RSS 2.0 date: RFC 822 §5 with four-digit years preferred (RSS 2.0 spec)."""
     m = _RFC822.fullmatch(text)
     if m is None:
-        return Parsed(None, f"{text.strip()!r} is not an RFC 822 date; write it like "
-                      "'Sat, 17 May 2025 18:00:00 +0000'", code="invalid-rfc822-date")
+        return Parsed(
+            None,
+            f"{text.strip()!r} is not an RFC 822 date; write it like "
+            "'Sat, 17 May 2025 18:00:00 +0000'",
+            code="invalid-rfc822-date",
+        )
     mon = m["mon"].title()
     if mon not in MONTHS:
-        return Parsed(None, f"{m['mon']!r} is not a month name; use one of Jan … Dec",
-                      code="invalid-rfc822-date")
+        return Parsed(
+            None,
+            f"{m['mon']!r} is not a month name; use one of Jan … Dec",
+            code="invalid-rfc822-date",
+        )
     dow = m["dow"].title() if m["dow"] else None
     if dow is not None and dow not in DAYS:
-        return Parsed(None, f"{m['dow']!r} is not a day name; use one of Mon … Sun",
-                      code="invalid-rfc822-date")
+        return Parsed(
+            None,
+            f"{m['dow']!r} is not a day name; use one of Mon … Sun",
+            code="invalid-rfc822-date",
+        )
     year_text = m["year"]
     warning = None
     if len(year_text) == 2:
@@ -66,14 +98,16 @@ def parse_rfc822(text: str) -> Parsed:
     elif len(year_text) == 4:
         year = int(year_text)
     else:
-        return Parsed(None, f"the year {year_text!r} must have four digits",
-                      code="invalid-rfc822-date")
+        return Parsed(
+            None, f"the year {year_text!r} must have four digits", code="invalid-rfc822-date"
+        )
     zone = m["zone"]
     if zone[0] in "+-":
         hours, minutes = int(zone[1:3]), int(zone[3:5])
         if minutes > 59:
-            return Parsed(None, f"the zone {zone!r} has more than 59 minutes",
-                          code="invalid-rfc822-date")
+            return Parsed(
+                None, f"the zone {zone!r} has more than 59 minutes", code="invalid-rfc822-date"
+            )
         offset = (hours * 60 + minutes) * (-1 if zone[0] == "-" else 1)
     elif zone.upper() in NAMED_ZONES:
         offset = NAMED_ZONES[zone.upper()] * 60
@@ -85,16 +119,31 @@ def parse_rfc822(text: str) -> Parsed:
         offset = 0
         warning = f"the military zone {zone!r} is ambiguous; write a numeric offset like '+0000'"
     else:
-        return Parsed(None, f"{zone!r} is not an RFC 822 time zone; write a numeric offset "
-                      "like '+0200'", code="invalid-rfc822-date")
-    value = _build(year, MONTHS.index(mon) + 1, int(m["day"]), int(m["h"]), int(m["m"]),
-                   int(m["s"] or 0), offset)
+        return Parsed(
+            None,
+            f"{zone!r} is not an RFC 822 time zone; write a numeric offset like '+0200'",
+            code="invalid-rfc822-date",
+        )
+    value = _build(
+        year,
+        MONTHS.index(mon) + 1,
+        int(m["day"]),
+        int(m["h"]),
+        int(m["m"]),
+        int(m["s"] or 0),
+        offset,
+    )
     if value is None or int(m["h"]) > 23 or int(m["m"]) > 59 or int(m["s"] or 0) > 60:
-        return Parsed(None, f"{text.strip()!r} is not a real date and time",
-                      code="invalid-rfc822-date")
+        return Parsed(
+            None, f"{text.strip()!r} is not a real date and time", code="invalid-rfc822-date"
+        )
     if dow is not None and DAYS[value.weekday()] != dow:
-        return Parsed(None, f"{value.day} {mon} {year} is a {DAYS[value.weekday()]}, not a {dow}; "
-                      "fix the day name or the date", code="incorrect-day-name")
+        return Parsed(
+            None,
+            f"{value.day} {mon} {year} is a {DAYS[value.weekday()]}, not a {dow}; "
+            "fix the day name or the date",
+            code="incorrect-day-name",
+        )
     if warning:
         return Parsed(value, warning=warning, code="problematic-rfc822-date")
     return Parsed(value)
@@ -103,13 +152,19 @@ def parse_rfc822(text: str) -> Parsed:
 def parse_rfc3339(text: str, *, strict_case: bool = True) -> Parsed:
     """An RFC 3339 date-time; Atom (RFC 4287 §3.3) requires an upper-case 'T' and 'Z'."""
     m = _RFC3339.fullmatch(text.strip())
-    bad = Parsed(None, f"{text.strip()!r} is not an RFC 3339 date-time; write it like "
-                 "'2025-05-17T18:00:00Z'", code="invalid-rfc3339-date")
+    bad = Parsed(
+        None,
+        f"{text.strip()!r} is not an RFC 3339 date-time; write it like '2025-05-17T18:00:00Z'",
+        code="invalid-rfc3339-date",
+    )
     if m is None:
         return bad
     if strict_case and (m["t"] == "t" or m["zone"] == "z"):
-        return Parsed(None, f"{text.strip()!r} uses a lower-case 't' or 'z'; Atom requires "
-                      "upper case", code="invalid-rfc3339-date")
+        return Parsed(
+            None,
+            f"{text.strip()!r} uses a lower-case 't' or 'z'; Atom requires upper case",
+            code="invalid-rfc3339-date",
+        )
     zone = m["zone"]
     offset = 0
     if zone not in "Zz":
@@ -119,16 +174,20 @@ def parse_rfc3339(text: str, *, strict_case: bool = True) -> Parsed:
         offset = (hours * 60 + minutes) * (-1 if zone[0] == "-" else 1)
     if int(m["h"]) > 23 or int(m["mi"]) > 59 or int(m["s"]) > 60:
         return bad
-    value = _build(int(m["y"]), int(m["mo"]), int(m["d"]), int(m["h"]), int(m["mi"]),
-                   int(m["s"]), offset)
+    value = _build(
+        int(m["y"]), int(m["mo"]), int(m["d"]), int(m["h"]), int(m["mi"]), int(m["s"]), offset
+    )
     return Parsed(value) if value is not None else bad
 
 
 def parse_w3cdtf(text: str) -> Parsed:
     """A W3C-DTF date (the ISO 8601 profile ``dc:date`` uses): a year, up to a time with zone."""
     m = _W3CDTF.fullmatch(text.strip())
-    bad = Parsed(None, f"{text.strip()!r} is not a W3C-DTF date; write it like "
-                 "'2025-05-17T18:00:00Z'", code="invalid-w3cdtf-date")
+    bad = Parsed(
+        None,
+        f"{text.strip()!r} is not a W3C-DTF date; write it like '2025-05-17T18:00:00Z'",
+        code="invalid-w3cdtf-date",
+    )
     if m is None:
         return bad
     zone = m["zone"]
@@ -137,8 +196,15 @@ def parse_w3cdtf(text: str) -> Parsed:
         offset = (int(zone[1:3]) * 60 + int(zone[4:6])) * (-1 if zone[0] == "-" else 1)
     if m["h"] and (int(m["h"]) > 23 or int(m["mi"]) > 59 or int(m["s"] or 0) > 60):
         return bad
-    value = _build(int(m["y"]), int(m["mo"] or 1), int(m["d"] or 1), int(m["h"] or 0),
-                   int(m["mi"] or 0), int(m["s"] or 0), offset)
+    value = _build(
+        int(m["y"]),
+        int(m["mo"] or 1),
+        int(m["d"] or 1),
+        int(m["h"] or 0),
+        int(m["mi"] or 0),
+        int(m["s"] or 0),
+        offset,
+    )
     return Parsed(value) if value is not None else bad
 
 

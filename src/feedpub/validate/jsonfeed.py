@@ -14,13 +14,45 @@ from feedpub.validate.report import Report
 from feedpub.validate.urls import is_mime_type, url_problem
 
 VERSIONS = ("https://jsonfeed.org/version/1.1", "https://jsonfeed.org/version/1")
-TOP_KEYS = frozenset({
-    "version", "title", "home_page_url", "feed_url", "description", "user_comment",
-    "next_url", "icon", "favicon", "author", "authors", "language", "expired", "hubs", "items"})
-ITEM_KEYS = frozenset({
-    "id", "url", "external_url", "title", "content_html", "content_text", "summary", "image",
-    "banner_image", "date_published", "date_modified", "author", "authors", "tags",
-    "language", "attachments"})
+TOP_KEYS = frozenset(
+    {
+        "version",
+        "title",
+        "home_page_url",
+        "feed_url",
+        "description",
+        "user_comment",
+        "next_url",
+        "icon",
+        "favicon",
+        "author",
+        "authors",
+        "language",
+        "expired",
+        "hubs",
+        "items",
+    }
+)
+ITEM_KEYS = frozenset(
+    {
+        "id",
+        "url",
+        "external_url",
+        "title",
+        "content_html",
+        "content_text",
+        "summary",
+        "image",
+        "banner_image",
+        "date_published",
+        "date_modified",
+        "author",
+        "authors",
+        "tags",
+        "language",
+        "attachments",
+    }
+)
 
 Locate = Callable[[Any, str | None], tuple[int | None, int | None]]
 
@@ -68,17 +100,20 @@ def check(data: bytes, report: Report) -> None:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        report.error("invalid-encoding", f"byte 0x{data[exc.start]:02X} is not UTF-8; JSON Feed "
-                     "must be UTF-8", None)
+        report.error(
+            "invalid-encoding",
+            f"byte 0x{data[exc.start]:02X} is not UTF-8; JSON Feed must be UTF-8",
+            None,
+        )
         return
     try:
         feed = json.loads(text)
     except json.JSONDecodeError as exc:
-        report.error("invalid-json", f"the JSON is not valid ({exc.msg}); fix it here",
-                     exc.lineno, exc.colno)
+        report.error(
+            "invalid-json", f"the JSON is not valid ({exc.msg}); fix it here", exc.lineno, exc.colno
+        )
         return
-    probe = Report(report.name, report.now, report.previous_ids, report.max_items,
-                   report.max_bytes)
+    probe = Report(report.name, report.now, report.previous_ids, report.max_items, report.max_bytes)
     _check(feed, len(data), probe, _no_position)
     if not probe.problems:
         return
@@ -94,44 +129,59 @@ def _check(feed: Any, size: int, report: Report, locate: Locate) -> None:
         report.warning(code, message, *locate(obj, key))
 
     if not isinstance(feed, dict):
-        report.error("wrong-root", "a JSON Feed is a JSON object; the top level here is not",
-                     1, 1)
+        report.error("wrong-root", "a JSON Feed is a JSON object; the top level here is not", 1, 1)
         return
     version = feed.get("version")
     if version is None:
-        error(feed, None, "missing-key", f"the feed has no \"version\"; add \"version\": "
-              f"\"{VERSIONS[0]}\"")
+        error(
+            feed, None, "missing-key", f'the feed has no "version"; add "version": "{VERSIONS[0]}"'
+        )
     elif version not in VERSIONS:
-        error(feed, "version", "invalid-version", f"\"version\" {version!r} is not a JSON Feed "
-              f"version; write \"{VERSIONS[0]}\"")
+        error(
+            feed,
+            "version",
+            "invalid-version",
+            f'"version" {version!r} is not a JSON Feed version; write "{VERSIONS[0]}"',
+        )
     _string(feed, "title", error, required=True, where="the feed")
     for key in ("home_page_url", "feed_url", "next_url", "icon", "favicon"):
         _url(feed, key, error, warning, "the feed")
     for key in ("description", "user_comment", "language"):
         _string(feed, key, error, where="the feed")
     if "feed_url" not in feed:
-        warning(feed, None, "missing-key", "the feed has no \"feed_url\"; add the feed's own URL "
-                "so readers can find it again")
+        warning(
+            feed,
+            None,
+            "missing-key",
+            'the feed has no "feed_url"; add the feed\'s own URL so readers can find it again',
+        )
     if "expired" in feed and not isinstance(feed["expired"], bool):
-        error(feed, "expired", "invalid-type", "\"expired\" must be true or false")
+        error(feed, "expired", "invalid-type", '"expired" must be true or false')
     _authors(feed, error, warning, "the feed")
     hubs = feed.get("hubs")
     if hubs is not None:
         if not isinstance(hubs, list):
-            error(feed, "hubs", "invalid-type", "\"hubs\" must be an array of objects")
+            error(feed, "hubs", "invalid-type", '"hubs" must be an array of objects')
         else:
             for hub in hubs:
-                if not isinstance(hub, dict) or not isinstance(hub.get("type"), str) or \
-                        not isinstance(hub.get("url"), str):
-                    error(hub if isinstance(hub, dict) else feed, None, "missing-key",
-                          "each hub needs a \"type\" and a \"url\" string")
+                if (
+                    not isinstance(hub, dict)
+                    or not isinstance(hub.get("type"), str)
+                    or not isinstance(hub.get("url"), str)
+                ):
+                    error(
+                        hub if isinstance(hub, dict) else feed,
+                        None,
+                        "missing-key",
+                        'each hub needs a "type" and a "url" string',
+                    )
     _unknown_keys(feed, TOP_KEYS, warning, "the feed")
     items = feed.get("items")
     if items is None:
-        error(feed, None, "missing-key", "the feed has no \"items\"; add \"items\": [] at least")
+        error(feed, None, "missing-key", 'the feed has no "items"; add "items": [] at least')
         return
     if not isinstance(items, list):
-        error(feed, "items", "invalid-type", "\"items\" must be an array")
+        error(feed, "items", "invalid-type", '"items" must be an array')
         return
     seen: dict[str, int] = {}
     id_pairs: list[tuple[str, str, int | None]] = []
@@ -147,15 +197,16 @@ def _check(feed: Any, size: int, report: Report, locate: Locate) -> None:
 Say = Callable[[Any, str | None, str, str], None]
 
 
-def _string(obj: dict[str, Any], key: str, error: Say, *, required: bool = False,
-            where: str) -> str | None:
+def _string(
+    obj: dict[str, Any], key: str, error: Say, *, required: bool = False, where: str
+) -> str | None:
     value = obj.get(key)
     if value is None:
         if required:
-            error(obj, None, "missing-key", f"{where} has no \"{key}\"; add it")
+            error(obj, None, "missing-key", f'{where} has no "{key}"; add it')
         return None
     if not isinstance(value, str):
-        error(obj, key, "invalid-type", f"{where}'s \"{key}\" must be a string")
+        error(obj, key, "invalid-type", f'{where}\'s "{key}" must be a string')
         return None
     return value
 
@@ -168,9 +219,9 @@ def _url(obj: dict[str, Any], key: str, error: Say, warning: Say, where: str) ->
     if problem is None:
         return
     if "relative" in problem:
-        warning(obj, key, "relative-url", f"{where}'s \"{key}\" {problem}")
+        warning(obj, key, "relative-url", f'{where}\'s "{key}" {problem}')
     else:
-        error(obj, key, "invalid-url", f"{where}'s \"{key}\" {problem}")
+        error(obj, key, "invalid-url", f'{where}\'s "{key}" {problem}')
 
 
 def _authors(obj: dict[str, Any], error: Say, warning: Say, where: str) -> None:
@@ -178,7 +229,7 @@ def _authors(obj: dict[str, Any], error: Say, warning: Say, where: str) -> None:
     authors: list[Any] = []
     if "authors" in obj:
         if not isinstance(obj["authors"], list):
-            error(obj, "authors", "invalid-type", f"{where}'s \"authors\" must be an array")
+            error(obj, "authors", "invalid-type", f'{where}\'s "authors" must be an array')
         else:
             authors.extend(obj["authors"])
     if "author" in obj:
@@ -188,8 +239,13 @@ def _authors(obj: dict[str, Any], error: Say, warning: Say, where: str) -> None:
             error(obj, "authors", "invalid-type", f"an author of {where} is not an object")
             continue
         if not any(isinstance(author.get(k), str) for k in ("name", "url", "avatar")):
-            error(author, None, "missing-key", f"an author of {where} has none of \"name\", "
-                  "\"url\" and \"avatar\"; give at least a name")
+            error(
+                author,
+                None,
+                "missing-key",
+                f'an author of {where} has none of "name", '
+                '"url" and "avatar"; give at least a name',
+            )
         for key in ("url", "avatar"):
             _url(author, key, error, warning, f"an author of {where}")
 
@@ -198,29 +254,47 @@ def _unknown_keys(obj: dict[str, Any], known: frozenset[str], warning: Say, wher
     # JSON Feed §Extensions: custom keys start with an underscore.
     for key in obj:
         if key not in known and not key.startswith("_"):
-            warning(obj, key, "unknown-key", f"{where} has the unknown key \"{key}\"; fix the "
-                    "spelling or start extension keys with \"_\"")
+            warning(
+                obj,
+                key,
+                "unknown-key",
+                f'{where} has the unknown key "{key}"; fix the '
+                'spelling or start extension keys with "_"',
+            )
 
 
-def _item(item: dict[str, Any], index: int, seen: dict[str, int],
-          id_pairs: list[tuple[str, str, int | None]], report: Report, locate: Locate,
-          error: Say, warning: Say) -> None:
+def _item(
+    item: dict[str, Any],
+    index: int,
+    seen: dict[str, int],
+    id_pairs: list[tuple[str, str, int | None]],
+    report: Report,
+    locate: Locate,
+    error: Say,
+    warning: Say,
+) -> None:
     where = f"item {index + 1}"
     item_id = item.get("id")
     if item_id is None:
-        error(item, None, "missing-key", f"{where} has no \"id\"; give it a unique one")
+        error(item, None, "missing-key", f'{where} has no "id"; give it a unique one')
     elif isinstance(item_id, bool) or not isinstance(item_id, str | int | float):
-        error(item, "id", "invalid-type", f"{where}'s \"id\" must be a string")
+        error(item, "id", "invalid-type", f'{where}\'s "id" must be a string')
     else:
         if not isinstance(item_id, str):
-            warning(item, "id", "invalid-type", f"{where}'s \"id\" is a number; write it as a "
-                    "string")
+            warning(
+                item, "id", "invalid-type", f'{where}\'s "id" is a number; write it as a string'
+            )
         key = str(item_id)
         if not key.strip():
-            error(item, "id", "empty-value", f"{where}'s \"id\" is empty; give it a unique one")
+            error(item, "id", "empty-value", f'{where}\'s "id" is empty; give it a unique one')
         elif key in seen:
-            error(item, "id", "duplicate-id", f"{where}'s \"id\" {key!r} is also used by item "
-                  f"{seen[key] + 1}; give every item its own id")
+            error(
+                item,
+                "id",
+                "duplicate-id",
+                f'{where}\'s "id" {key!r} is also used by item '
+                f"{seen[key] + 1}; give every item its own id",
+            )
         else:
             seen[key] = index
         url = item.get("url")
@@ -233,15 +307,20 @@ def _item(item: dict[str, Any], index: int, seen: dict[str, int],
     html = _string(item, "content_html", error, where=where)
     plain = _string(item, "content_text", error, where=where)
     if "content_html" not in item and "content_text" not in item:
-        error(item, None, "missing-key", f"{where} has neither \"content_html\" nor "
-              "\"content_text\"; add one")
+        error(
+            item,
+            None,
+            "missing-key",
+            f'{where} has neither "content_html" nor "content_text"; add one',
+        )
     if html is not None:
-        pitfalls.check_html(report, html, locate(item, "content_html")[0],
-                            f"{where}'s \"content_html\"")
+        pitfalls.check_html(
+            report, html, locate(item, "content_html")[0], f'{where}\'s "content_html"'
+        )
     del plain
     title = item.get("title")
     if isinstance(title, str):
-        pitfalls.check_title_text(report, title, locate(item, "title")[0], f"{where}'s \"title\"")
+        pitfalls.check_title_text(report, title, locate(item, "title")[0], f'{where}\'s "title"')
     dated = False
     for key in ("date_published", "date_modified"):
         value = _string(item, key, error, where=where)
@@ -250,46 +329,54 @@ def _item(item: dict[str, Any], index: int, seen: dict[str, int],
         dated = True
         parsed = parse_rfc3339(value, strict_case=False)
         if parsed.error:
-            error(item, key, parsed.code, f"{where}'s \"{key}\": {parsed.error}")
-        pitfalls.check_future(report, parsed.value, locate(item, key)[0],
-                              f"{where}'s \"{key}\"")
+            error(item, key, parsed.code, f'{where}\'s "{key}": {parsed.error}')
+        pitfalls.check_future(report, parsed.value, locate(item, key)[0], f'{where}\'s "{key}"')
     if not dated:
-        warning(item, None, "missing-date", f"{where} has no \"date_published\"; readers sort "
-                "it wrongly; add one")
+        warning(
+            item,
+            None,
+            "missing-date",
+            f'{where} has no "date_published"; readers sort it wrongly; add one',
+        )
     tags = item.get("tags")
-    if tags is not None and (not isinstance(tags, list) or
-                             not all(isinstance(t, str) for t in tags)):
-        error(item, "tags", "invalid-type", f"{where}'s \"tags\" must be an array of strings")
+    if tags is not None and (
+        not isinstance(tags, list) or not all(isinstance(t, str) for t in tags)
+    ):
+        error(item, "tags", "invalid-type", f'{where}\'s "tags" must be an array of strings')
     _authors(item, error, warning, where)
     attachments = item.get("attachments")
     if attachments is not None:
         if not isinstance(attachments, list):
-            error(item, "attachments", "invalid-type", f"{where}'s \"attachments\" must be an "
-                  "array")
+            error(item, "attachments", "invalid-type", f'{where}\'s "attachments" must be an array')
         else:
             for attachment in attachments:
                 _attachment(attachment, item, where, error, warning)
     _unknown_keys(item, ITEM_KEYS, warning, where)
 
 
-def _attachment(attachment: Any, item: dict[str, Any], where: str, error: Say,
-                warning: Say) -> None:
+def _attachment(
+    attachment: Any, item: dict[str, Any], where: str, error: Say, warning: Say
+) -> None:
     if not isinstance(attachment, dict):
         error(item, "attachments", "invalid-type", f"an attachment of {where} is not an object")
         return
     what = f"an attachment of {where}"
     if "url" not in attachment:
-        error(attachment, None, "missing-key", f"{what} has no \"url\"; add it")
+        error(attachment, None, "missing-key", f'{what} has no "url"; add it')
     else:
         _url(attachment, "url", error, warning, what)
     kind = _string(attachment, "mime_type", error, required=True, where=what)
     if kind is not None and not is_mime_type(kind):
-        error(attachment, "mime_type", "invalid-value", f"{what}'s \"mime_type\" {kind!r} must "
-              "be a MIME type like 'audio/mpeg'")
+        error(
+            attachment,
+            "mime_type",
+            "invalid-value",
+            f"{what}'s \"mime_type\" {kind!r} must be a MIME type like 'audio/mpeg'",
+        )
     for key in ("size_in_bytes", "duration_in_seconds"):
         value = attachment.get(key)
         if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
-            error(attachment, key, "invalid-type", f"{what}'s \"{key}\" must be a number")
+            error(attachment, key, "invalid-type", f'{what}\'s "{key}" must be a number')
 
 
 def id_map(data: bytes) -> dict[str, str]:
@@ -301,7 +388,10 @@ def id_map(data: bytes) -> dict[str, str]:
     result: dict[str, str] = {}
     items = feed.get("items") if isinstance(feed, dict) else None
     for item in items if isinstance(items, list) else ():
-        if isinstance(item, dict) and isinstance(item.get("url"), str) and \
-                isinstance(item.get("id"), str | int):
+        if (
+            isinstance(item, dict)
+            and isinstance(item.get("url"), str)
+            and isinstance(item.get("id"), str | int)
+        ):
             result[item["url"].strip()] = str(item["id"])
     return result

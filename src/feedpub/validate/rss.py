@@ -22,22 +22,70 @@ from feedpub.validate.dates import parse_rfc822, parse_w3cdtf
 from feedpub.validate.report import Report
 from feedpub.validate.urls import is_language, is_mime_type, is_rss_contact, url_problem
 
-CHANNEL_ELEMENTS = frozenset({
-    "title", "link", "description", "language", "copyright", "managingEditor", "webMaster",
-    "pubDate", "lastBuildDate", "category", "generator", "docs", "cloud", "ttl", "image",
-    "rating", "textInput", "textinput", "skipHours", "skipDays", "item"})
-ITEM_ELEMENTS = frozenset({
-    "title", "link", "description", "author", "category", "comments", "enclosure", "guid",
-    "pubDate", "source"})
+CHANNEL_ELEMENTS = frozenset(
+    {
+        "title",
+        "link",
+        "description",
+        "language",
+        "copyright",
+        "managingEditor",
+        "webMaster",
+        "pubDate",
+        "lastBuildDate",
+        "category",
+        "generator",
+        "docs",
+        "cloud",
+        "ttl",
+        "image",
+        "rating",
+        "textInput",
+        "textinput",
+        "skipHours",
+        "skipDays",
+        "item",
+    }
+)
+ITEM_ELEMENTS = frozenset(
+    {
+        "title",
+        "link",
+        "description",
+        "author",
+        "category",
+        "comments",
+        "enclosure",
+        "guid",
+        "pubDate",
+        "source",
+    }
+)
 # Elements that may appear at most once (every channel/item element except category/item).
 CHANNEL_ONCE = CHANNEL_ELEMENTS - {"category", "item"}
 ITEM_ONCE = ITEM_ELEMENTS - {"category", "enclosure"}
 IMAGE_ELEMENTS = frozenset({"url", "title", "link", "width", "height", "description"})
 TEXTINPUT_ELEMENTS = frozenset({"title", "description", "name", "link"})
 DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-DC_ELEMENTS = frozenset({
-    "title", "creator", "subject", "description", "publisher", "contributor", "date", "type",
-    "format", "identifier", "source", "language", "relation", "coverage", "rights"})
+DC_ELEMENTS = frozenset(
+    {
+        "title",
+        "creator",
+        "subject",
+        "description",
+        "publisher",
+        "contributor",
+        "date",
+        "type",
+        "format",
+        "identifier",
+        "source",
+        "language",
+        "relation",
+        "coverage",
+        "rights",
+    }
+)
 CONTACTS = ("managingEditor", "webMaster", "author")
 URL_ELEMENTS = ("link", "docs", "comments")
 OLD_VERSIONS = ("0.91", "0.92", "0.93", "0.94")
@@ -48,19 +96,32 @@ def check(root: Element, size: int, report: Report) -> None:
     ns, local = split(root.tag)
     if local != "rss" or ns:
         found = f"<{name_of(root)}>" + (f" in the namespace {ns}" if ns else "")
-        report.error("wrong-root", f"the root element is {found}; an RSS 2.0 feed starts with "
-                     "<rss version=\"2.0\"> in no namespace", root.sourceline)
+        report.error(
+            "wrong-root",
+            f"the root element is {found}; an RSS 2.0 feed starts with "
+            '<rss version="2.0"> in no namespace',
+            root.sourceline,
+        )
         return
     version = root.get("version")
     if version is None:
-        report.error("missing-attribute", "<rss> has no version attribute; write "
-                     "<rss version=\"2.0\">", root.sourceline)
+        report.error(
+            "missing-attribute",
+            '<rss> has no version attribute; write <rss version="2.0">',
+            root.sourceline,
+        )
     elif version in OLD_VERSIONS:
-        report.warning("obsolete-version", f"RSS {version} is obsolete; write "
-                       "<rss version=\"2.0\">", root.sourceline)
+        report.warning(
+            "obsolete-version",
+            f'RSS {version} is obsolete; write <rss version="2.0">',
+            root.sourceline,
+        )
     elif version != "2.0":
-        report.error("invalid-version", f"the RSS version {version!r} does not exist; write "
-                     "<rss version=\"2.0\">", root.sourceline)
+        report.error(
+            "invalid-version",
+            f'the RSS version {version!r} does not exist; write <rss version="2.0">',
+            root.sourceline,
+        )
     line = stray_text(root)
     if line is not None:
         report.error("unexpected-text", "there is text directly inside <rss>; remove it", line)
@@ -72,18 +133,28 @@ def check(root: Element, size: int, report: Report) -> None:
         if elocal == "channel":
             channels.append(el)
         elif elocal in CHANNEL_ELEMENTS or elocal in ITEM_ELEMENTS:
-            report.error("misplaced-element", f"<{elocal}> belongs inside <channel>, not directly "
-                         "inside <rss>; move it", el.sourceline)
+            report.error(
+                "misplaced-element",
+                f"<{elocal}> belongs inside <channel>, not directly inside <rss>; move it",
+                el.sourceline,
+            )
         else:
-            report.error("unknown-element", f"<{elocal}> is not an RSS element; remove it or put "
-                         "it in a namespace", el.sourceline)
+            report.error(
+                "unknown-element",
+                f"<{elocal}> is not an RSS element; remove it or put it in a namespace",
+                el.sourceline,
+            )
     if not channels:
-        report.error("missing-element", "<rss> has no <channel>; put the feed's elements in one",
-                     root.sourceline)
+        report.error(
+            "missing-element",
+            "<rss> has no <channel>; put the feed's elements in one",
+            root.sourceline,
+        )
         return
     for extra in channels[1:]:
-        report.error("duplicate-element", "<rss> has more than one <channel>; keep one",
-                     extra.sourceline)
+        report.error(
+            "duplicate-element", "<rss> has more than one <channel>; keep one", extra.sourceline
+        )
     _channel(channels[0], size, report)
 
 
@@ -102,8 +173,11 @@ def _channel(channel: Element, size: int, report: Report) -> None:
                 continue
             seen[local] += 1
             if local in CHANNEL_ONCE and seen[local] == 2:
-                report.error("duplicate-element", f"<channel> has more than one <{local}>; keep "
-                             "one", el.sourceline)
+                report.error(
+                    "duplicate-element",
+                    f"<channel> has more than one <{local}>; keep one",
+                    el.sourceline,
+                )
             if local == "item":
                 items.append(el)
             else:
@@ -111,20 +185,29 @@ def _channel(channel: Element, size: int, report: Report) -> None:
         elif ns == ATOM and local == "link":
             has_self = _atom_link(el, report) or has_self
         elif ns == CONTENT:
-            report.error("misplaced-element", f"<{name_of(el)}> belongs in an <item>, not in "
-                         "<channel>; move it", el.sourceline)
+            report.error(
+                "misplaced-element",
+                f"<{name_of(el)}> belongs in an <item>, not in <channel>; move it",
+                el.sourceline,
+            )
         elif ns == DC:
             _dc(el, local, report)
     for required in ("title", "link", "description"):
         if not seen[required]:
-            report.error("missing-element", f"<channel> has no <{required}>; add one "
-                         f"({_REQUIRED_HINT[required]})", channel.sourceline)
+            report.error(
+                "missing-element",
+                f"<channel> has no <{required}>; add one ({_REQUIRED_HINT[required]})",
+                channel.sourceline,
+            )
     dc_names = {split(el.tag)[1] for el in children(channel) if split(el.tag)[0] == DC}
     _duplicate_semantics(channel, seen, dc_names, report)
     if not has_self:
-        report.warning("missing-self-link", "<channel> has no <atom:link rel=\"self\">; add one "
-                       "with the feed's own URL and type=\"application/rss+xml\"",
-                       channel.sourceline)
+        report.warning(
+            "missing-self-link",
+            '<channel> has no <atom:link rel="self">; add one '
+            'with the feed\'s own URL and type="application/rss+xml"',
+            channel.sourceline,
+        )
     guids: dict[str, int | None] = {}
     id_pairs: list[tuple[str, str, int | None]] = []
     for item in items:
@@ -140,31 +223,44 @@ _REQUIRED_HINT = {
 }
 
 
-def _not_here(el: Element, local: str, parent: str, elsewhere: frozenset[str],
-              report: Report) -> None:
+def _not_here(
+    el: Element, local: str, parent: str, elsewhere: frozenset[str], report: Report
+) -> None:
     if ":" in local:
         return  # an undeclared prefix, reported by the XML check
     if local in elsewhere or local == "channel":
-        report.error("misplaced-element", f"<{local}> is not allowed in <{parent}>; move it to "
-                     "where the RSS spec puts it", el.sourceline)
+        report.error(
+            "misplaced-element",
+            f"<{local}> is not allowed in <{parent}>; move it to where the RSS spec puts it",
+            el.sourceline,
+        )
     else:
-        report.error("unknown-element", f"<{local}> is not an RSS element of <{parent}>; remove "
-                     "it or put it in a namespace", el.sourceline)
+        report.error(
+            "unknown-element",
+            f"<{local}> is not an RSS element of <{parent}>; remove it or put it in a namespace",
+            el.sourceline,
+        )
 
 
 def _simple_text(el: Element, report: Report) -> str | None:
     """An element's text; None (and an error) when it holds unescaped markup."""
     if has_child_elements(el):
-        report.error("unescaped-markup", f"<{name_of(el)}> contains child elements; escape the "
-                     "HTML or wrap it in <![CDATA[…]]>", el.sourceline)
+        report.error(
+            "unescaped-markup",
+            f"<{name_of(el)}> contains child elements; escape the HTML or wrap it in <![CDATA[…]]>",
+            el.sourceline,
+        )
         return None
     return text(el)
 
 
 def _url(el: Element, value: str, report: Report, what: str | None = None) -> None:
     if not value.strip():
-        report.warning("empty-element", f"{what or '<' + name_of(el) + '>'} is empty; give a "
-                       "full URL", el.sourceline)
+        report.warning(
+            "empty-element",
+            f"{what or '<' + name_of(el) + '>'} is empty; give a full URL",
+            el.sourceline,
+        )
         return
     problem = url_problem(value)
     if problem is not None:
@@ -204,14 +300,18 @@ def _channel_element(el: Element, local: str, report: Report) -> None:
         return
     stripped = value.strip()
     if local in ("title", "link") and not stripped:
-        report.warning("empty-element", f"<channel>'s <{local}> is empty; fill it in",
-                       el.sourceline)
+        report.warning(
+            "empty-element", f"<channel>'s <{local}> is empty; fill it in", el.sourceline
+        )
         return
     if local == "title":
         pitfalls.check_title_text(report, value, el.sourceline, "<channel>'s <title>")
     elif local == "description" and not stripped:
-        report.warning("empty-element", "<channel>'s <description> is empty; say what the feed "
-                       "is about", el.sourceline)
+        report.warning(
+            "empty-element",
+            "<channel>'s <description> is empty; say what the feed is about",
+            el.sourceline,
+        )
     elif local in URL_ELEMENTS:
         _url(el, stripped, report)
     elif local in ("pubDate", "lastBuildDate"):
@@ -219,22 +319,31 @@ def _channel_element(el: Element, local: str, report: Report) -> None:
     elif local in CONTACTS:
         _contact(el, value, report)
     elif local == "language" and not is_language(stripped):
-        report.error("invalid-language", f"<language> {stripped!r} is not a language code; "
-                     "write one like 'en' or 'en-us'", el.sourceline)
+        report.error(
+            "invalid-language",
+            f"<language> {stripped!r} is not a language code; write one like 'en' or 'en-us'",
+            el.sourceline,
+        )
     elif local == "ttl" and not stripped.isdigit():
-        report.error("invalid-value", f"<ttl> {stripped!r} must be a whole number of minutes",
-                     el.sourceline)
+        report.error(
+            "invalid-value", f"<ttl> {stripped!r} must be a whole number of minutes", el.sourceline
+        )
 
 
 def _contact(el: Element, value: str, report: Report) -> None:
     if not is_rss_contact(value):
-        report.error("invalid-email", f"<{name_of(el)}> {value.strip()!r} must be an e-mail "
-                     "address, optionally followed by the name in parentheses: "
-                     "'desk@example.org (Briefings Desk)'", el.sourceline)
+        report.error(
+            "invalid-email",
+            f"<{name_of(el)}> {value.strip()!r} must be an e-mail "
+            "address, optionally followed by the name in parentheses: "
+            "'desk@example.org (Briefings Desk)'",
+            el.sourceline,
+        )
 
 
-def _sub_elements(el: Element, allowed: frozenset[str], required: tuple[str, ...],
-                  report: Report) -> dict[str, Element]:
+def _sub_elements(
+    el: Element, allowed: frozenset[str], required: tuple[str, ...], report: Report
+) -> dict[str, Element]:
     found: dict[str, Element] = {}
     parent = name_of(el)
     for child in children(el):
@@ -242,17 +351,22 @@ def _sub_elements(el: Element, allowed: frozenset[str], required: tuple[str, ...
         if ns:
             continue
         if local not in allowed:
-            report.error("unknown-element", f"<{local}> is not allowed in <{parent}>; remove it",
-                         child.sourceline)
+            report.error(
+                "unknown-element",
+                f"<{local}> is not allowed in <{parent}>; remove it",
+                child.sourceline,
+            )
         elif local in found:
-            report.error("duplicate-element", f"<{parent}> has more than one <{local}>; keep one",
-                         child.sourceline)
+            report.error(
+                "duplicate-element",
+                f"<{parent}> has more than one <{local}>; keep one",
+                child.sourceline,
+            )
         else:
             found[local] = child
     for name in required:
         if name not in found:
-            report.error("missing-element", f"<{parent}> has no <{name}>; add it",
-                         el.sourceline)
+            report.error("missing-element", f"<{parent}> has no <{name}>; add it", el.sourceline)
     return found
 
 
@@ -265,13 +379,15 @@ def _image(el: Element, report: Report) -> None:
         if name in found:
             value = text(found[name]).strip()
             if not value.isdigit() or not 0 < int(value) <= most:
-                report.error("out-of-range", f"<image>'s <{name}> {value!r} must be a whole "
-                             f"number from 1 to {most}", found[name].sourceline)
+                report.error(
+                    "out-of-range",
+                    f"<image>'s <{name}> {value!r} must be a whole number from 1 to {most}",
+                    found[name].sourceline,
+                )
 
 
 def _text_input(el: Element, report: Report) -> None:
-    found = _sub_elements(el, TEXTINPUT_ELEMENTS, ("title", "description", "name", "link"),
-                          report)
+    found = _sub_elements(el, TEXTINPUT_ELEMENTS, ("title", "description", "name", "link"), report)
     if "link" in found:
         _url(found["link"], text(found["link"]).strip(), report, "<textInput>'s <link>")
 
@@ -279,16 +395,23 @@ def _text_input(el: Element, report: Report) -> None:
 def _cloud(el: Element, report: Report) -> None:
     for attr in ("domain", "port", "path", "registerProcedure", "protocol"):
         if el.get(attr) is None:
-            report.error("missing-attribute", f"<cloud> has no {attr} attribute; add it",
-                         el.sourceline)
+            report.error(
+                "missing-attribute", f"<cloud> has no {attr} attribute; add it", el.sourceline
+            )
     port = el.get("port")
     if port is not None and not (port.isdigit() and 0 < int(port) < 65536):
-        report.error("invalid-attribute-value", f"<cloud> port {port!r} must be a number from 1 "
-                     "to 65535", el.sourceline)
+        report.error(
+            "invalid-attribute-value",
+            f"<cloud> port {port!r} must be a number from 1 to 65535",
+            el.sourceline,
+        )
     protocol = el.get("protocol")
     if protocol is not None and protocol not in ("xml-rpc", "soap", "http-post"):
-        report.error("invalid-attribute-value", f"<cloud> protocol {protocol!r} must be "
-                     "'xml-rpc', 'soap' or 'http-post'", el.sourceline)
+        report.error(
+            "invalid-attribute-value",
+            f"<cloud> protocol {protocol!r} must be 'xml-rpc', 'soap' or 'http-post'",
+            el.sourceline,
+        )
 
 
 def _skip(el: Element, unit: str, report: Report) -> None:
@@ -299,8 +422,11 @@ def _skip(el: Element, unit: str, report: Report) -> None:
         if ns:
             continue
         if local != unit:
-            report.error("unknown-element", f"<{local}> is not allowed in <{parent}>; use "
-                         f"<{unit}>", child.sourceline)
+            report.error(
+                "unknown-element",
+                f"<{local}> is not allowed in <{parent}>; use <{unit}>",
+                child.sourceline,
+            )
             continue
         value = text(child).strip()
         if unit == "hour":
@@ -312,8 +438,9 @@ def _skip(el: Element, unit: str, report: Report) -> None:
         if not ok:
             report.error("out-of-range", f"<{unit}> {value!r} must be {hint}", child.sourceline)
         elif value in seen or (unit == "hour" and str(int(value)) in seen):
-            report.error("duplicate-value", f"<{parent}> lists {value!r} twice; keep one",
-                         child.sourceline)
+            report.error(
+                "duplicate-value", f"<{parent}> lists {value!r} twice; keep one", child.sourceline
+            )
         seen.add(value if unit == "day" else str(int(value)) if ok else value)
 
 
@@ -321,23 +448,32 @@ def _atom_link(el: Element, report: Report) -> bool:
     """An atom:link in a channel; True when it is the self link."""
     href = el.get("href")
     if href is None:
-        report.error("missing-attribute", "<atom:link> has no href attribute; add the URL",
-                     el.sourceline)
+        report.error(
+            "missing-attribute", "<atom:link> has no href attribute; add the URL", el.sourceline
+        )
         return False
     _url(el, href, report, "<atom:link> href")
     if (el.get("rel") or "alternate") != "self":
         return False
     kind = el.get("type")
     if kind is not None and kind != "application/rss+xml":
-        report.warning("self-link-type", f"<atom:link rel=\"self\"> has type {kind!r}; an RSS "
-                       "feed's self link has type=\"application/rss+xml\"", el.sourceline)
+        report.warning(
+            "self-link-type",
+            f'<atom:link rel="self"> has type {kind!r}; an RSS '
+            'feed\'s self link has type="application/rss+xml"',
+            el.sourceline,
+        )
     return True
 
 
 def _dc(el: Element, local: str, report: Report) -> None:
     if local not in DC_ELEMENTS:
-        report.error("unknown-element", f"<{name_of(el)}> is not a Dublin Core element; use one "
-                     "of the 15 DCMES elements (dc:creator, dc:date, …)", el.sourceline)
+        report.error(
+            "unknown-element",
+            f"<{name_of(el)}> is not a Dublin Core element; use one "
+            "of the 15 DCMES elements (dc:creator, dc:date, …)",
+            el.sourceline,
+        )
         return
     value = _simple_text(el, report)
     if value is None:
@@ -348,26 +484,44 @@ def _dc(el: Element, local: str, report: Report) -> None:
             report.error(parsed.code, f"<{name_of(el)}>: {parsed.error}", el.sourceline)
         pitfalls.check_future(report, parsed.value, el.sourceline, f"<{name_of(el)}>")
     elif local == "language" and not is_language(value):
-        report.error("invalid-language", f"<{name_of(el)}> {value.strip()!r} is not a language "
-                     "code; write one like 'en' or 'en-US'", el.sourceline)
+        report.error(
+            "invalid-language",
+            f"<{name_of(el)}> {value.strip()!r} is not a language "
+            "code; write one like 'en' or 'en-US'",
+            el.sourceline,
+        )
 
 
 # RSS elements and the Dublin Core element meaning the same (W3C "DuplicateSemantics").
-_SAME_MEANING = (("pubDate", "date"), ("author", "creator"), ("language", "language"),
-                 ("copyright", "rights"), ("managingEditor", "creator"))
+_SAME_MEANING = (
+    ("pubDate", "date"),
+    ("author", "creator"),
+    ("language", "language"),
+    ("copyright", "rights"),
+    ("managingEditor", "creator"),
+)
 
 
-def _duplicate_semantics(el: Element, seen: Counter[str], dc_names: set[str],
-                         report: Report) -> None:
+def _duplicate_semantics(
+    el: Element, seen: Counter[str], dc_names: set[str], report: Report
+) -> None:
     for rss_name, dc_name in _SAME_MEANING:
         if seen[rss_name] and dc_name in dc_names:
-            report.warning("duplicate-semantics", f"<{name_of(el)}> has both <{rss_name}> and "
-                           f"<dc:{dc_name}>; readers may show either; keep one", el.sourceline)
+            report.warning(
+                "duplicate-semantics",
+                f"<{name_of(el)}> has both <{rss_name}> and "
+                f"<dc:{dc_name}>; readers may show either; keep one",
+                el.sourceline,
+            )
             return
 
 
-def _item(item: Element, guids: dict[str, int | None],
-          id_pairs: list[tuple[str, str, int | None]], report: Report) -> None:
+def _item(
+    item: Element,
+    guids: dict[str, int | None],
+    id_pairs: list[tuple[str, str, int | None]],
+    report: Report,
+) -> None:
     seen: Counter[str] = Counter()
     found: dict[str, Element] = {}
     dc_names: set[str] = set()
@@ -384,15 +538,21 @@ def _item(item: Element, guids: dict[str, int | None],
                 continue
             seen[local] += 1
             if local in ITEM_ONCE and seen[local] == 2:
-                report.error("duplicate-element", f"<item> has more than one <{local}>; keep one",
-                             el.sourceline)
+                report.error(
+                    "duplicate-element",
+                    f"<item> has more than one <{local}>; keep one",
+                    el.sourceline,
+                )
                 continue
             found.setdefault(local, el)
             if local == "enclosure":
                 enclosures += 1
                 if enclosures == 2:
-                    report.warning("duplicate-enclosure", "<item> has more than one <enclosure>; "
-                                   "many readers take only the first", el.sourceline)
+                    report.warning(
+                        "duplicate-enclosure",
+                        "<item> has more than one <enclosure>; many readers take only the first",
+                        el.sourceline,
+                    )
                 _enclosure(el, report)
             elif local == "guid":
                 _guid(el, guids, report)
@@ -402,13 +562,20 @@ def _item(item: Element, guids: dict[str, int | None],
                 _item_text(el, local, report)
         elif ns == CONTENT:
             if local != "encoded":
-                report.error("unknown-element", f"<{name_of(el)}> is not defined; the content "
-                             "module has only <content:encoded>", el.sourceline)
+                report.error(
+                    "unknown-element",
+                    f"<{name_of(el)}> is not defined; the content "
+                    "module has only <content:encoded>",
+                    el.sourceline,
+                )
                 continue
             contents += 1
             if contents == 2:
-                report.warning("duplicate-element", "<item> has more than one <content:encoded>; "
-                               "readers take only one", el.sourceline)
+                report.warning(
+                    "duplicate-element",
+                    "<item> has more than one <content:encoded>; readers take only one",
+                    el.sourceline,
+                )
             html = _simple_text(el, report)
             if html is not None:
                 pitfalls.check_html(report, html, el.sourceline, "<content:encoded>")
@@ -416,19 +583,32 @@ def _item(item: Element, guids: dict[str, int | None],
             dc_names.add(local)
             _dc(el, local, report)
     if "title" not in found and "description" not in found:
-        report.error("missing-element", "<item> has neither <title> nor <description>; add at "
-                     "least one", item.sourceline)
+        report.error(
+            "missing-element",
+            "<item> has neither <title> nor <description>; add at least one",
+            item.sourceline,
+        )
     if "guid" not in found:
-        report.warning("missing-guid", "<item> has no <guid>; readers cannot tell it apart from "
-                       "others; add one", item.sourceline)
+        report.warning(
+            "missing-guid",
+            "<item> has no <guid>; readers cannot tell it apart from others; add one",
+            item.sourceline,
+        )
     if "pubDate" not in found and "date" not in dc_names:
-        report.warning("missing-date", "<item> has no <pubDate>; readers sort it wrongly; add one",
-                       item.sourceline)
+        report.warning(
+            "missing-date",
+            "<item> has no <pubDate>; readers sort it wrongly; add one",
+            item.sourceline,
+        )
     _duplicate_semantics(item, seen, dc_names, report)
     link = found.get("link")
     guid = found.get("guid")
-    if link is not None and guid is not None and not has_child_elements(link) and \
-            not has_child_elements(guid):
+    if (
+        link is not None
+        and guid is not None
+        and not has_child_elements(link)
+        and not has_child_elements(guid)
+    ):
         id_pairs.append((text(link).strip(), text(guid).strip(), guid.sourceline))
 
 
@@ -455,20 +635,31 @@ def _guid(el: Element, guids: dict[str, int | None], report: Report) -> None:
     value = value.strip()
     flag = el.get("isPermaLink")
     if flag is not None and flag not in ("true", "false"):
-        report.error("invalid-attribute-value", f"<guid> isPermaLink={flag!r} must be 'true' or "
-                     "'false'", el.sourceline)
+        report.error(
+            "invalid-attribute-value",
+            f"<guid> isPermaLink={flag!r} must be 'true' or 'false'",
+            el.sourceline,
+        )
     if not value:
-        report.warning("empty-element", "<guid> is empty; give each item a unique id",
-                       el.sourceline)
+        report.warning(
+            "empty-element", "<guid> is empty; give each item a unique id", el.sourceline
+        )
         return
     if flag != "false" and url_problem(value) is not None:
-        report.error("invalid-permalink", f"<guid> {value!r} is not a full URL, so it cannot be "
-                     "a permalink; add isPermaLink=\"false\" or use the item's URL",
-                     el.sourceline)
+        report.error(
+            "invalid-permalink",
+            f"<guid> {value!r} is not a full URL, so it cannot be "
+            'a permalink; add isPermaLink="false" or use the item\'s URL',
+            el.sourceline,
+        )
     if value in guids:
         first = guids[value]
-        report.error("duplicate-guid", f"<guid> {value!r} is also used by the item on line "
-                     f"{first}; give every item its own guid", el.sourceline)
+        report.error(
+            "duplicate-guid",
+            f"<guid> {value!r} is also used by the item on line "
+            f"{first}; give every item its own guid",
+            el.sourceline,
+        )
     else:
         guids[value] = el.sourceline
 
@@ -476,26 +667,36 @@ def _guid(el: Element, guids: dict[str, int | None], report: Report) -> None:
 def _enclosure(el: Element, report: Report) -> None:
     for attr in ("url", "length", "type"):
         if el.get(attr) is None:
-            report.error("missing-attribute", f"<enclosure> has no {attr} attribute; add it",
-                         el.sourceline)
+            report.error(
+                "missing-attribute", f"<enclosure> has no {attr} attribute; add it", el.sourceline
+            )
     url = el.get("url")
     if url is not None:
         _url(el, url, report, "<enclosure> url")
     length = el.get("length")
     if length is not None and not length.strip().isdigit():
-        report.error("invalid-attribute-value", f"<enclosure> length {length!r} must be the size "
-                     "in bytes, a whole number", el.sourceline)
+        report.error(
+            "invalid-attribute-value",
+            f"<enclosure> length {length!r} must be the size in bytes, a whole number",
+            el.sourceline,
+        )
     kind = el.get("type")
     if kind is not None and not is_mime_type(kind):
-        report.error("invalid-attribute-value", f"<enclosure> type {kind!r} must be a MIME type "
-                     "like 'audio/mpeg'", el.sourceline)
+        report.error(
+            "invalid-attribute-value",
+            f"<enclosure> type {kind!r} must be a MIME type like 'audio/mpeg'",
+            el.sourceline,
+        )
 
 
 def _source(el: Element, report: Report) -> None:
     url = el.get("url")
     if url is None:
-        report.error("missing-attribute", "<source> has no url attribute; add the URL of the "
-                     "source feed", el.sourceline)
+        report.error(
+            "missing-attribute",
+            "<source> has no url attribute; add the URL of the source feed",
+            el.sourceline,
+        )
     else:
         _url(el, url, report, "<source> url")
 

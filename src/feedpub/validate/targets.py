@@ -66,8 +66,11 @@ def built_feeds(root: Path) -> list[Path]:
     """Every feed file of the last build, sorted."""
     folder = output_folder(root)
     names = set(FEED_FILES.values())
-    return sorted(p for p in folder.rglob("*") if p.name in names and p.is_file()
-                  and ".feedpub" not in p.parts)
+    return sorted(
+        p
+        for p in folder.rglob("*")
+        if p.name in names and p.is_file() and ".feedpub" not in p.parts
+    )
 
 
 def fetch(url: str) -> bytes:
@@ -75,8 +78,9 @@ def fetch(url: str) -> bytes:
     import requests
 
     try:
-        with requests.get(url, timeout=FETCH_TIMEOUT, stream=True,
-                          headers={"User-Agent": "feedpub-validate"}) as response:
+        with requests.get(
+            url, timeout=FETCH_TIMEOUT, stream=True, headers={"User-Agent": "feedpub-validate"}
+        ) as response:
             if response.status_code >= 400:
                 raise UsageError(f"could not fetch {url}: HTTP {response.status_code}")
             chunks: list[bytes] = []
@@ -84,8 +88,9 @@ def fetch(url: str) -> bytes:
             for chunk in response.iter_content(65536):
                 size += len(chunk)
                 if size > FETCH_MAX_BYTES:
-                    raise UsageError(f"could not fetch {url}: it is larger than "
-                                     f"{FETCH_MAX_BYTES:,} bytes")
+                    raise UsageError(
+                        f"could not fetch {url}: it is larger than {FETCH_MAX_BYTES:,} bytes"
+                    )
                 chunks.append(chunk)
             return b"".join(chunks)
     except requests.RequestException as exc:
@@ -99,13 +104,16 @@ def _read(target: str, root: Path) -> tuple[str, bytes]:
     if not path.exists() and not path.is_absolute() and (root / path).exists():
         path = root / path
     if not path.is_file():
-        raise UsageError(f"{target}: no such file",
-                         [Problem(Location(target), "no such file; give a feed file or URL")])
+        raise UsageError(
+            f"{target}: no such file",
+            [Problem(Location(target), "no such file; give a feed file or URL")],
+        )
     return target, path.read_bytes()
 
 
-def validate_targets(targets: Sequence[str], *, root: Path, strict: bool = False,
-                     now: datetime | None = None) -> ValidationRun:
+def validate_targets(
+    targets: Sequence[str], *, root: Path, strict: bool = False, now: datetime | None = None
+) -> ValidationRun:
     """Validate files or URLs; with no targets, every feed the last build wrote."""
     from feedpub.validate import detect_format, validate_bytes
 
@@ -116,14 +124,23 @@ def validate_targets(targets: Sequence[str], *, root: Path, strict: bool = False
         paths = built_feeds(root)
         if not paths:
             folder = display_path(output_folder(root), root)
-            raise UsageError(f"no feeds found under {folder}/; run `feedpub build` first or "
-                             "name the feed files to validate")
+            raise UsageError(
+                f"no feeds found under {folder}/; run `feedpub build` first or "
+                "name the feed files to validate"
+            )
         sources = [(display_path(p, root), p.read_bytes()) for p in paths]
     for name, data in sources:
         if detect_format(data) is None:
-            raise UsageError(f"{name} is not an RSS 2.0, Atom 1.0 or JSON feed",
-                             [Problem(Location(name, 1), "not an RSS, Atom or JSON feed; "
-                                      "give a feed file", code="not-a-feed")])
+            raise UsageError(
+                f"{name} is not an RSS 2.0, Atom 1.0 or JSON feed",
+                [
+                    Problem(
+                        Location(name, 1),
+                        "not an RSS, Atom or JSON feed; give a feed file",
+                        code="not-a-feed",
+                    )
+                ],
+            )
     for name, data in sources:
         run.files.append(name)
         run.problems.extend(validate_bytes(data, name, now=now))

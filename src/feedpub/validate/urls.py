@@ -8,8 +8,7 @@ _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
 # RFC 3986 §2: characters that never appear unescaped in a URI (IRIs add non-ASCII ones).
 _BAD_CHARS = re.compile(r"[\s<>\"{}|\\^`\x00-\x1f\x7f]")
 _EMAIL = re.compile(r"[^\s@()<>,;:\"\[\]]+@[^\s@()<>,;:\"\[\]]+\.[^\s@()<>,;:\"\[\]]+")
-_RSS_CONTACT = re.compile(
-    rf"\s*(?:{_EMAIL.pattern}(?:\s*\([^()]*\))?|[^<>]*<{_EMAIL.pattern}>)\s*")
+_RSS_CONTACT = re.compile(rf"\s*(?:{_EMAIL.pattern}(?:\s*\([^()]*\))?|[^<>]*<{_EMAIL.pattern}>)\s*")
 _MIME = re.compile(r"[A-Za-z0-9][\w!#$&^.+-]*/[A-Za-z0-9][\w!#$&^.+-]*(?:\s*;.*)?")
 _LANG = re.compile(r"[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*")
 

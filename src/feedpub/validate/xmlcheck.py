@@ -30,8 +30,14 @@ _CODES = {
 
 def _parser(recover: bool = False) -> Any:
     # Never load DTDs, expand entities or touch the network: a feed is untrusted input.
-    return etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True,
-                           load_dtd=False, recover=recover, remove_blank_text=False)
+    return etree.XMLParser(
+        resolve_entities=False,
+        no_network=True,
+        huge_tree=True,
+        load_dtd=False,
+        recover=recover,
+        remove_blank_text=False,
+    )
 
 
 def _line_col(data: bytes, offset: int) -> tuple[int, int]:
@@ -56,22 +62,35 @@ def check_encoding(data: bytes, report: Report) -> bool:
         try:
             canonical = codecs.lookup(declared).name
         except LookupError:
-            report.error("unknown-encoding", f"the declared encoding {declared!r} is unknown; "
-                         "save the feed as UTF-8 and declare encoding=\"UTF-8\"", 1)
+            report.error(
+                "unknown-encoding",
+                f"the declared encoding {declared!r} is unknown; "
+                'save the feed as UTF-8 and declare encoding="UTF-8"',
+                1,
+            )
             return False
     else:
         canonical = bom or "utf-8"
     if bom is not None and declared is not None and not canonical.startswith(bom):
-        report.error("encoding-mismatch", f"the file starts with a {bom.upper()} byte order "
-                     f"mark but declares {declared!r}; make the declaration match", 1)
+        report.error(
+            "encoding-mismatch",
+            f"the file starts with a {bom.upper()} byte order "
+            f"mark but declares {declared!r}; make the declaration match",
+            1,
+        )
         return False
     try:
         data.decode(canonical)
     except UnicodeDecodeError as exc:
         line, column = _line_col(data, exc.start)
         said = f"declared as {declared!r}" if declared else "without a declared encoding (so UTF-8)"
-        report.error("invalid-encoding", f"byte 0x{data[exc.start]:02X} is not valid in a file "
-                     f"{said}; save the file in that encoding or fix the declaration", line, column)
+        report.error(
+            "invalid-encoding",
+            f"byte 0x{data[exc.start]:02X} is not valid in a file "
+            f"{said}; save the file in that encoding or fix the declaration",
+            line,
+            column,
+        )
         return False
     if canonical.startswith(("iso8859", "cp125", "latin")):
         try:
@@ -79,9 +98,13 @@ def check_encoding(data: bytes, report: Report) -> bool:
         except UnicodeDecodeError:
             return True
         if not text.isascii():
-            report.warning("encoding-mismatch", f"the feed declares {declared!r} but its bytes "
-                           "are UTF-8, so readers show garbled characters; declare "
-                           "encoding=\"UTF-8\"", 1)
+            report.warning(
+                "encoding-mismatch",
+                f"the feed declares {declared!r} but its bytes "
+                "are UTF-8, so readers show garbled characters; declare "
+                'encoding="UTF-8"',
+                1,
+            )
     return True
 
 
@@ -99,13 +122,18 @@ def parse(data: bytes, report: Report) -> Element | None:
     if fatal:
         first = fatal[0]
         code = _CODES.get(first.type_name, "not-well-formed")
-        report.error(code, _fatal_message(code, first.message), first.line or None,
-                     first.column or None)
+        report.error(
+            code, _fatal_message(code, first.message), first.line or None, first.column or None
+        )
         return None
     for entry in entries:
         if _CODES.get(entry.type_name) == "undeclared-namespace-prefix":
-            report.error("undeclared-namespace-prefix", f"{entry.message.strip()}; declare it with xmlns:prefix=\"…\" on "
-                         "the root element", entry.line or None, entry.column or None)
+            report.error(
+                "undeclared-namespace-prefix",
+                f'{entry.message.strip()}; declare it with xmlns:prefix="…" on the root element',
+                entry.line or None,
+                entry.column or None,
+            )
     if root is None:
         # Only namespace errors stopped the strict parser: read on to check the rest.
         recovering = _parser(recover=True)
@@ -116,8 +144,10 @@ def parse(data: bytes, report: Report) -> Element | None:
 def _fatal_message(code: str, message: str) -> str:
     text = message.strip().rstrip(".")
     if code == "undefined-entity":
-        return f"{text}: XML knows only &amp; &lt; &gt; &quot; &apos;; use a numeric reference " \
-               "like &#160; or wrap the HTML in CDATA"
+        return (
+            f"{text}: XML knows only &amp; &lt; &gt; &quot; &apos;; use a numeric reference "
+            "like &#160; or wrap the HTML in CDATA"
+        )
     if code == "forbidden-character":
         return f"{text}: XML 1.0 forbids this control character; remove it"
     if code == "invalid-encoding":
