@@ -11,13 +11,38 @@ from urllib.parse import urljoin, urlsplit
 
 import nh3
 from markdown_it import MarkdownIt
-from markdown_it.common.utils import normalizeReference
+from markdown_it.common.utils import escapeHtml, normalizeReference
 
 # What may reach a feed or a page: text-level markup, lists, quotes, headings, links, images.
 ALLOWED_TAGS = {
-    "a", "abbr", "b", "blockquote", "br", "cite", "code", "em", "figcaption", "figure", "footer",
-    "h2", "h3", "h4", "hr", "i", "img", "li", "ol", "p", "pre", "q", "s", "small", "strong",
-    "sub", "sup", "ul",
+    "a",
+    "abbr",
+    "b",
+    "blockquote",
+    "br",
+    "cite",
+    "code",
+    "em",
+    "figcaption",
+    "figure",
+    "footer",
+    "h2",
+    "h3",
+    "h4",
+    "hr",
+    "i",
+    "img",
+    "li",
+    "ol",
+    "p",
+    "pre",
+    "q",
+    "s",
+    "small",
+    "strong",
+    "sub",
+    "sup",
+    "ul",
 }
 ALLOWED_ATTRIBUTES = {
     "a": {"href", "title", "hreflang"},
@@ -71,8 +96,18 @@ def _absolute_image(self: Any, tokens: Any, idx: int, options: Any, env: Any) ->
     return str(self.image(tokens, idx, options, env))
 
 
-# Characters that can start inline Markdown (CommonMark §6) or need more than escaping.
-_MARKDOWN_SPECIAL = re.compile(r"[\\`*_\[\]<>!&\n]")
+# Characters that can start inline Markdown (CommonMark §6) or need more than escaping;
+# CR and NUL too, because markdown-it rewrites them (§2.3: NUL becomes U+FFFD, CR a line end).
+_MARKDOWN_SPECIAL = re.compile(r"[\\`*_\[\]<>!&\n\r\0]")
+# What the second fast path leaves to markdown-it: backslash escapes and code spans, line
+# breaks, images, entity and numeric character references (§6.2), and any `<…>` that the
+# autolink rule (§6.5) would look at: no space, control or `<` before the next `>`.
+_NOT_SIMPLE = re.compile(r"[\\`\n\r\0]|!\[|&(?:#|[A-Za-z][A-Za-z0-9]*;)|<[^<>\x00-\x20]*>")
+# Read over escaped text: a citation [label][key] (neither part bracketed, emphasised or, for
+# the key, escaped), a run of emphasis markers, or any other bracket.
+_SYNTAX = re.compile(r"\[([^\[\]*_]+)\]\[([^\[\]*_&]+)\]|\*+|_+|[\[\]]")
+# After a closing emphasis run: end, space or this punctuation (§6.2 right-flanking only).
+_CLOSER_FOLLOWERS = frozenset(" .,;:!?)")
 
 
 def reference_map(sources: Mapping[str, tuple[str, str | None]]) -> dict[str, dict[str, str]]:
@@ -91,10 +126,78 @@ def inline_unsafe(text: str, *, base: str, refs: dict[str, dict[str, str]] | Non
     if not _MARKDOWN_SPECIAL.search(text):
         # Plain prose, the common case: CommonMark would only escape it.
         return text.replace('"', "&quot;")
+    fast = _simple_inline(text, base, refs or {})
+    if fast is not None:
+        return fast
     return str(_markdown().renderInline(text, {"references": refs or {}, "base": base}))
 
 
-def inline(text: str, *, base: str, references: Mapping[str, tuple[str, str | None]] | None = None) -> str:
+def _simple_inline(text: str, base: str, refs: Mapping[str, Mapping[str, str]]) -> str | None:
+    """What markdown-it would render, for prose with citations, `&<>"` and plain emphasis; else None.
+
+    Accepts only text where the CommonMark reading is unambiguous: every ``[`` starts a
+    citation ``[label][key]`` whose key is in ``refs``, every ``*``/``_`` run of one or two
+    opens after a space (or at the start) before a letter or digit, or closes after one
+    before a space, the end or ``.,;:!?)``, and the runs nest like brackets; a ``_`` run
+    between letters or digits is just text (§6.2: it can neither open nor close).
+    """
+    if _NOT_SIMPLE.search(text):
+        return None
+    # Escaping first is safe: what is left of `&<>"` is literal text here, and the escapes
+    # start with "&" and end with ";", which the checks below treat like the raw characters.
+    escaped = escapeHtml(text)
+    out: list[str] = []
+    openers: list[tuple[str, int]] = []  # (marker run, index in out of its placeholder)
+    last = 0
+    for match in _SYNTAX.finditer(escaped):
+        start, end = match.span()
+        out.append(escaped[last:start])
+        last = end
+        label = match.group(1)
+        if label is not None:
+            ref = refs.get(normalizeReference(match.group(2)))
+            if not ref:
+                return None
+            out.append(f"{_link_open(ref['href'], ref['title'], base)}{label}</a>")
+            continue
+        run = match.group(0)
+        if len(run) > 2 or run in ("[", "]"):
+            return None
+        before = escaped[start - 1] if start else " "
+        after = escaped[end] if end < len(escaped) else " "
+        if before.isalnum():
+            if run[0] == "_" and after.isalnum():
+                out.append(run)  # intraword underscores are text
+            elif after in _CLOSER_FOLLOWERS and openers and openers[-1][0] == run:
+                _, at = openers.pop()
+                tag = "em" if len(run) == 1 else "strong"
+                out[at] = f"<{tag}>"
+                out.append(f"</{tag}>")
+            else:
+                return None
+        elif before == " " and after.isalnum():
+            openers.append((run, len(out)))
+            out.append(run)
+        else:
+            return None
+    if openers:
+        return None
+    out.append(escaped[last:])
+    return "".join(out)
+
+
+@lru_cache(maxsize=1024)
+def _link_open(href: str, title: str, base: str) -> str:
+    """The ``<a>`` start tag markdown-it renders for a reference link (href made absolute)."""
+    attrs = f' href="{escapeHtml(_resolve(href, base))}"'
+    if title:
+        attrs += f' title="{escapeHtml(title)}"'
+    return f"<a{attrs}>"
+
+
+def inline(
+    text: str, *, base: str, references: Mapping[str, tuple[str, str | None]] | None = None
+) -> str:
     """One paragraph of inline Markdown → sanitised HTML.
 
     ``references`` maps citation keys to (url, title): ``[text][key]`` links to the source.
@@ -124,10 +227,12 @@ def escape(value: str) -> str:
 
 def to_text(markup: str) -> str:
     """HTML → readable plain text: blocks on their own lines, entities decoded."""
-    with_breaks = _BLOCK_END.sub("\n", markup)
-    text = html.unescape(_TAG.sub("", with_breaks))
-    lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
-    joined = "\n".join(line for line in lines)
+    text = html.unescape(_TAG.sub("", _BLOCK_END.sub("\n", markup)))
+    # _SPACES never spans a line end, so one pass over the whole text equals one per line;
+    # and it is skipped when it would change nothing (a substring test is far cheaper).
+    if "  " in text or any(char in text for char in "\t\r\f\v"):
+        text = _SPACES.sub(" ", text)
+    joined = "\n".join([line.strip() for line in text.split("\n")])
     return _BLANK_LINES.sub("\n\n", joined).strip()
 
 
