@@ -102,10 +102,14 @@ _MARKDOWN_SPECIAL = re.compile(r"[\\`*_\[\]<>!&\n\r\0]")
 # What the second fast path leaves to markdown-it: backslash escapes and code spans, line
 # breaks, images, entity and numeric character references (§6.2), and any `<…>` that the
 # autolink rule (§6.5) would look at: no space, control or `<` before the next `>`.
-_NOT_SIMPLE = re.compile(r"[\\`\n\r\0]|!\[|&(?:#|[A-Za-z][A-Za-z0-9]*;)|<[^<>\x00-\x20]*>")
-# Read over escaped text: a citation [label][key] (neither part bracketed, emphasised or, for
-# the key, escaped), a run of emphasis markers, or any other bracket.
-_SYNTAX = re.compile(r"\[([^\[\]*_]+)\]\[([^\[\]*_&]+)\]|\*+|_+|[\[\]]")
+# (Substring tests first: far cheaper than one regex with alternatives.)
+_NOT_SIMPLE = ("\\", "`", "\n", "\r", "\0", "![")
+_ENTITY_LIKE = re.compile(r"&(?:#|[A-Za-z][A-Za-z0-9]*;)")
+_AUTOLINK_LIKE = re.compile(r"<[^<>\x00-\x20]*>")
+# Read over escaped text: where syntax may start, and a citation [label][key] (neither part
+# bracketed or emphasised, nor the key escaped).
+_MARKS = re.compile(r"[\[\]*_]")
+_CITATION = re.compile(r"\[([^\[\]*_]+)\]\[([^\[\]*_&]+)\]")
 # After a closing emphasis run: end, space or this punctuation (§6.2 right-flanking only).
 _CLOSER_FOLLOWERS = frozenset(" .,;:!?)")
 
@@ -141,32 +145,45 @@ def _simple_inline(text: str, base: str, refs: Mapping[str, Mapping[str, str]]) 
     before a space, the end or ``.,;:!?)``, and the runs nest like brackets; a ``_`` run
     between letters or digits is just text (§6.2: it can neither open nor close).
     """
-    if _NOT_SIMPLE.search(text):
+    for part in _NOT_SIMPLE:
+        if part in text:
+            return None
+    if ("&" in text and _ENTITY_LIKE.search(text)) or ("<" in text and _AUTOLINK_LIKE.search(text)):
         return None
     # Escaping first is safe: what is left of `&<>"` is literal text here, and the escapes
     # start with "&" and end with ";", which the checks below treat like the raw characters.
     escaped = escapeHtml(text)
+    size = len(escaped)
     out: list[str] = []
     openers: list[tuple[str, int]] = []  # (marker run, index in out of its placeholder)
     last = 0
-    for match in _SYNTAX.finditer(escaped):
-        start, end = match.span()
+    while match := _MARKS.search(escaped, last):
+        start = match.start()
         out.append(escaped[last:start])
-        last = end
-        label = match.group(1)
-        if label is not None:
-            ref = refs.get(normalizeReference(match.group(2)))
+        mark = escaped[start]
+        if mark == "[":
+            citation = _CITATION.match(escaped, start)
+            if citation is None:
+                return None
+            ref = refs.get(normalizeReference(citation.group(2)))
             if not ref:
                 return None
-            out.append(f"{_link_open(ref['href'], ref['title'], base)}{label}</a>")
+            out.append(f"{_link_open(ref['href'], ref['title'], base)}{citation.group(1)}</a>")
+            last = citation.end()
             continue
-        run = match.group(0)
-        if len(run) > 2 or run in ("[", "]"):
+        if mark == "]":
             return None
+        end = start + 1
+        while end < size and escaped[end] == mark:
+            end += 1
+        if end - start > 2:
+            return None
+        run = escaped[start:end]
+        last = end
         before = escaped[start - 1] if start else " "
-        after = escaped[end] if end < len(escaped) else " "
+        after = escaped[end] if end < size else " "
         if before.isalnum():
-            if run[0] == "_" and after.isalnum():
+            if mark == "_" and after.isalnum():
                 out.append(run)  # intraword underscores are text
             elif after in _CLOSER_FOLLOWERS and openers and openers[-1][0] == run:
                 _, at = openers.pop()
