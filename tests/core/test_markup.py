@@ -46,7 +46,7 @@ ACCEPTED = [
     "See [the memo][memo2] and [the UN][un], [Tokyo][ünï], [desk][brief 3].",
     '[A & B\'s "plan"][ REPORT1 ] came first.',
     "The deal was [extended][report1] for *120 days*; **not** *a **b** c*.",
-    "snake_case and __init__ stay text, _as does_ _this_.",
+    "snake_case and a__b stay text; __init__ and _this_ do not.",
     "[label][memo2](not a link) and a (parenthesis)",
     "Wow! [yes][un]!",
     "< b > is not a tag",
