@@ -52,12 +52,18 @@ class BuildResult:
         return bool(self.written or self.removed)
 
     def summary(self) -> str:
+        counts = f"{plural(self.entries, 'entry', 'entries')}, {plural(self.feeds, 'feed')}"
         if not self.changed:
-            return f"{self.output.name}/ is up to date ({self.entries} entries, {self.feeds} feeds)"
+            return f"{self.output.name}/ is up to date ({counts})"
         return (
-            f"built {self.feeds} feeds from {self.entries} entries into {self.output.name}/: "
-            f"{self.written} written, {self.unchanged} unchanged, {self.removed} removed"
+            f"built {plural(self.feeds, 'feed')} from {plural(self.entries, 'entry', 'entries')} "
+            f"into {self.output.name}/: {self.written} written, {self.unchanged} unchanged, "
+            f"{self.removed} removed"
         )
+
+
+def plural(count: int, one: str, many: str = "") -> str:
+    return f"{count} {one if count == 1 else (many or one + 's')}"
 
 
 def render_publication(
