@@ -135,3 +135,11 @@ def test_a_target_folder_needs_an_existing_parent(tmp_path: Path) -> None:
         UsageError, match=r"^target 'x': expected file:///absolute/path, got file://host/x$"
     ):
         publish_output(output, [TargetConfig("x", "file://host/x", {})], options=options())
+
+
+def test_dry_run_leaves_no_trace_of_a_missing_folder(tmp_path: Path) -> None:
+    output = build_output(tmp_path / "public")
+    www = tmp_path / "www"
+    config = TargetConfig("local", f"file://{www}", {})
+    [report] = publish_output(output, [config], options=PublishOptions(dry_run=True))
+    assert report.plan.uploads and not www.exists()

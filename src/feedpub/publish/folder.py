@@ -31,17 +31,10 @@ class FolderTarget(ManifestTarget):
         self.root = folder_from_url(config)
 
     def open(self) -> None:
-        if self.root.is_dir():
-            return
-        # Only the last component is created, so a typo in the URL does not grow a new tree.
-        if not self.root.parent.is_dir():
+        # Only the last component may be missing, so a typo in the URL does not grow a new tree;
+        # it is created by the first upload, so a dry run leaves no trace.
+        if not self.root.is_dir() and not self.root.parent.is_dir():
             raise PublishError(f"{self.config.name}: {self.root.parent} does not exist")
-        try:
-            self.root.mkdir()
-        except OSError as exc:
-            raise PublishError(
-                f"{self.config.name}: cannot create {self.root}: {exc.strerror}"
-            ) from exc
 
     def local(self, path: str) -> Path:
         rel = PurePosixPath(path)
