@@ -78,11 +78,17 @@ class Briefing:
     sources: tuple[CitedSource, ...] = ()
 
 
-def cited_sources(entry: Entry, lookup: Callable[[str], SourceRecord | None]) -> tuple[CitedSource, ...]:
+def cited_sources(
+    entry: Entry, lookup: Callable[[str], SourceRecord | None]
+) -> tuple[CitedSource, ...]:
     out = []
     for source in entry.sources:
         record = lookup(source.url)
-        title = source.title or (record.title if record and record.title else None) or _short(source.url)
+        title = (
+            source.title
+            or (record.title if record and record.title else None)
+            or _short(source.url)
+        )
         site = record.site_name if record and record.site_name else None
         dead = bool(record and record.state == "dead")
         out.append(CitedSource(source.key, source.url, title, site, dead))
@@ -94,7 +100,9 @@ def _short(url: str) -> str:
     return (parts.hostname or "") + (parts.path if parts.path != "/" else "")
 
 
-def render_local(entry: Entry, base_url: str, lookup: Callable[[str], SourceRecord | None]) -> LocalParts:
+def render_local(
+    entry: Entry, base_url: str, lookup: Callable[[str], SourceRecord | None]
+) -> LocalParts:
     """The entry's own HTML: lead, quotes, sections with points, and its Sources list."""
     url = Urls(base_url).entry(entry.id)
     refs = reference_map({s.key: (s.url, s.title) for s in entry.sources})
@@ -123,13 +131,17 @@ def render_local(entry: Entry, base_url: str, lookup: Callable[[str], SourceReco
     return LocalParts(summary_html, to_text(summary_html), body_html, to_text(body_html), sources)
 
 
-def finish_briefing(entry: Entry, local: LocalParts, base_url: str, titles: Mapping[str, str]) -> Briefing:
+def finish_briefing(
+    entry: Entry, local: LocalParts, base_url: str, titles: Mapping[str, str]
+) -> Briefing:
     """Add what depends on other entries (the Related list); ``titles`` maps ids to titles."""
     urls = Urls(base_url)
     body_html, body_text = local.body_html, local.body_text
     related = [other for other in entry.related if other in titles]
     if related:
-        links = "".join(f'<li><a href="{escape(urls.entry(i))}">{escape(titles[i])}</a></li>' for i in related)
+        links = "".join(
+            f'<li><a href="{escape(urls.entry(i))}">{escape(titles[i])}</a></li>' for i in related
+        )
         body_html += f'\n<h2>Related</h2>\n<ul class="related">{links}</ul>'
         body_text += "\n\nRelated\n\n" + "\n".join(titles[i] for i in related)
     return Briefing(
@@ -152,11 +164,18 @@ def render_briefing(
     lookup: Callable[[str], SourceRecord | None],
 ) -> Briefing:
     """Both steps at once, for callers that render a single entry."""
-    return finish_briefing(entry, render_local(entry, settings.base_url, lookup), settings.base_url, titles)
+    return finish_briefing(
+        entry, render_local(entry, settings.base_url, lookup), settings.base_url, titles
+    )
 
 
-def _quote_html(text: str, by: str | None, key: str | None, sources: tuple[CitedSource, ...],
-                md: Callable[[str], str]) -> str:
+def _quote_html(
+    text: str,
+    by: str | None,
+    key: str | None,
+    sources: tuple[CitedSource, ...],
+    md: Callable[[str], str],
+) -> str:
     source = next((s for s in sources if key and s.key.casefold() == key.casefold()), None)
     cite_attr = f' cite="{escape(source.url)}"' if source else ""
     credit = ""
