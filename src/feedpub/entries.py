@@ -48,7 +48,7 @@ class CompileStats:
 
 
 def _records_key(entry: Entry | None, records: Mapping[str, SourceRecord], normalise: Any) -> str:
-    if entry is None or not entry.sources:
+    if entry is None or not entry.sources or not records:
         return ""
     parts = [repr(records.get(normalise(s.url))) for s in entry.sources]
     return hashlib.blake2b("\n".join(parts).encode(), digest_size=12).hexdigest()

@@ -114,11 +114,16 @@ _CITATION = re.compile(r"\[([^\[\]*_]+)\]\[([^\[\]*_&]+)\]")
 _CLOSER_FOLLOWERS = frozenset(" .,;:!?)")
 
 
+@lru_cache(maxsize=4096)
+def _normalize_link(url: str) -> str:
+    # Sources are cited by many entries: percent-encoding each URL once is enough.
+    return str(_markdown().normalizeLink(url))
+
+
 def reference_map(sources: Mapping[str, tuple[str, str | None]]) -> dict[str, dict[str, str]]:
     """Citation keys → markdown-it reference definitions; build once per entry."""
-    md = _markdown()
     return {
-        normalizeReference(key): {"href": md.normalizeLink(url), "title": title or ""}
+        normalizeReference(key): {"href": _normalize_link(url), "title": title or ""}
         for key, (url, title) in sources.items()
     }
 
