@@ -127,14 +127,17 @@ def print_problems(problems: Sequence[Problem]) -> None:
 
 
 @cli.command()
+@click.option(
+    "--force", is_flag=True, help="Rebuild even when no input changed since the last build."
+)
 @root_option
 @now_option
 @pass_options
-def build(opts: Options, now: str | None) -> None:
+def build(opts: Options, force: bool, now: datetime | None) -> None:
     """Build every feed and the site into the output folder (default public/)."""
     from feedpub.pipeline import build as build_publication
 
-    result = build_publication(opts.root, now=parse_now(now))
+    result = build_publication(opts.root, now=parse_now(now), force=force)
     print_problems(result.warnings)
     opts.say(result.summary())
 

@@ -11,11 +11,12 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+from feedpub import stamp
 from feedpub.entries import compile_entries
 from feedpub.errors import BuildError, Problem, ValidationFailed
 from feedpub.faults import checkpoint
 from feedpub.ledger import LEDGER_NAME, load_ledger, save_ledger, track_edits
-from feedpub.load import due_entries, feed_entries, load_publication
+from feedpub.load import due_entries, feed_entries, load_publication, load_settings
 from feedpub.model import FEED_FILES, Entry, Publication, Settings, SourceRecord
 from feedpub.render.briefing import (
     Briefing,
@@ -45,7 +46,7 @@ class BuildResult:
     edited: list[str] = field(
         default_factory=list
     )  # entries whose edit was first seen in this build
-    fingerprint: str = ""  # of the whole output, when asked for
+    fingerprint: str = ""  # of the whole output
 
     @property
     def changed(self) -> bool:
@@ -144,10 +145,26 @@ def validate_feeds(files: Mapping[str, bytes], output: Path, now: datetime) -> l
 
 
 def build(
-    root: Path, *, now: datetime | None = None, validate: bool = True, fingerprint: bool = False
+    root: Path, *, now: datetime | None = None, validate: bool = True, force: bool = False
 ) -> BuildResult:
-    """Build ``root`` into its output folder; on any problem the old output stays untouched."""
+    """Build ``root`` into its output folder; on any problem the old output stays untouched.
+
+    When no input changed since the last build (and no scheduled entry fell due), the
+    output is left as it is without reading a single entry; ``force`` builds regardless.
+    """
     moment = now or datetime.now(UTC)
+    started = stamp.now_ns()
+    inputs = stamp.input_state(root)
+    if not force:
+        settings = load_settings(root)
+        fresh = stamp.still_fresh(root, settings.output, moment)
+        if fresh is not None:
+            return BuildResult(
+                output=settings.output,
+                entries=fresh.entries,
+                feeds=fresh.feeds,
+                fingerprint=fresh.fingerprint,
+            )
     records = _source_records(root)
     parts: dict[str, LocalParts] = {}
 
@@ -158,7 +175,9 @@ def build(
 
     pub = load_publication(root, entries_loader=load_entries)
     ledger_path = root / LEDGER_NAME
-    tracked = track_edits(due_entries(pub.entries, moment), load_ledger(ledger_path), moment)
+    due = due_entries(pub.entries, moment)
+    tracked = track_edits(due, load_ledger(ledger_path), moment)
+    scheduled = [e.published for e in pub.entries if not e.draft and e.published > moment]
     pub = replace(pub, entries=tuple(tracked.entries))
     files = render_publication(pub, moment, _lookup(records), parts)
     output = pub.settings.output
@@ -178,14 +197,24 @@ def build(
         feeds=len(pub.feeds),
         warnings=warnings,
         edited=tracked.edited,
+        fingerprint=output_fingerprint(files),
     )
-    if fingerprint:
-        result.fingerprint = output_fingerprint(files)
     write_output(output, files, result)
     try:
         save_ledger(ledger_path, tracked.records)
     except OSError as exc:
         raise BuildError(f"cannot write {LEDGER_NAME}: {exc.strerror or exc}") from exc
+    stamp.write_stamp(
+        root,
+        output,
+        inputs=inputs,
+        started_ns=started,
+        due_from=max((e.published for e in due), default=datetime(1970, 1, 1, tzinfo=UTC)),
+        due_until=min(scheduled, default=None),
+        entries=result.entries,
+        feeds=result.feeds,
+        fingerprint=result.fingerprint,
+    )
     return result
 
 

@@ -126,7 +126,7 @@ def run(
         log.info("run started in %s", root)
         if pull:
             result.pulled = _pull(root, now)
-        result.build = build(root, now=now, fingerprint=True)
+        result.build = build(root, now=now)
         for warning in result.build.warnings:
             log.warning("%s", warning)
         if result.build.changed:
