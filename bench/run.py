@@ -1131,6 +1131,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not quick and not with_hugo:
         bench.notes.append("hugo is not installed: the Hugo baseline was skipped")
     started = time.perf_counter()
+    machine = machine_description()  # the commit measured is the one at the start
     try:
         for n in sizes:
             bench_size(bench, n, with_hugo=with_hugo and n <= 10_000)
@@ -1149,7 +1150,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             shutil.rmtree(work, ignore_errors=True)
     evaluate(bench, [n for n in sizes if n <= 10_000])
-    report = render(bench, sizes, machine_description(), time.perf_counter() - started)
+    if machine_description() != machine:
+        bench.notes.append(
+            "feedpub's checkout changed during this run (others work in it): figures measured "
+            "before and after the change are mixed"
+        )
+    report = render(bench, sizes, machine, time.perf_counter() - started)
     output.write_text(report, encoding="utf-8")
     print(report)
     print(f"written to {output}", file=sys.stderr)
