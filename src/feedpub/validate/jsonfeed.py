@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import bisect
 import json
 import json.decoder
 import json.scanner
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -61,11 +63,15 @@ def _no_position(_obj: Any, _key: str | None) -> tuple[int | None, int | None]:
     return None, None
 
 
+_NEWLINE = re.compile("\n")
+
+
 class _Positions:
     """Where each JSON object starts, found by a second, slower parse run only when needed."""
 
     def __init__(self, text: str) -> None:
         self.text = text
+        self.newlines: list[int] | None = None
         self.starts: dict[int, int] = {}
         decoder: Any = json.JSONDecoder()
         original: Any = getattr(json.decoder, "JSONObject")  # noqa: B009 - untyped internals
@@ -81,8 +87,12 @@ class _Positions:
         self.root = decoder.decode(text)
 
     def line_col(self, offset: int) -> tuple[int, int]:
-        line = self.text.count("\n", 0, offset) + 1
-        return line, offset - (self.text.rfind("\n", 0, offset) + 1) + 1
+        # Every item asks for positions: a table of line starts keeps that O(log n), not O(n).
+        if self.newlines is None:
+            self.newlines = [match.start() for match in _NEWLINE.finditer(self.text)]
+        line = bisect.bisect_left(self.newlines, offset)
+        start = self.newlines[line - 1] + 1 if line else 0
+        return line + 1, offset - start + 1
 
     def __call__(self, obj: Any, key: str | None) -> tuple[int | None, int | None]:
         start = self.starts.get(id(obj))
