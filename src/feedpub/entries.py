@@ -18,13 +18,14 @@ from typing import Any
 
 from feedpub import __version__
 from feedpub.errors import Problem
+from feedpub.ledger import content_hash
 from feedpub.load import EntryContext, FileChecker, entry_files, load_entry_bytes, read_bytes
 from feedpub.model import Entry, Settings, SourceRecord
 from feedpub.render.briefing import LocalParts, render_local
 
 CACHE_DIR = Path(".feedpub") / "cache"
 CACHE_FILE = "entries.pickle"
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 # Below this many files to compile, starting worker processes costs more than it saves.
 PARALLEL_THRESHOLD = 200
 
@@ -37,6 +38,7 @@ class Compiled:
     problems: tuple[Problem, ...]
     local: LocalParts | None
     records_key: str  # which source records its Sources list was rendered with
+    content_hash: str = ""  # for the ledger (feedpub.ledger.content_hash)
 
 
 @dataclass
@@ -72,7 +74,10 @@ def _compile_one(rel: str, raw: bytes) -> Compiled:
         local = render_local(
             entry, _worker["base_url"], lambda url: records.get(normalise_url(url))
         )
-    return Compiled(entry, tuple(problems), local, _records_key(entry, records, normalise_url))
+    digest = content_hash(entry) if entry is not None else ""
+    return Compiled(
+        entry, tuple(problems), local, _records_key(entry, records, normalise_url), digest
+    )
 
 
 def _compile_batch(batch: Sequence[tuple[str, bytes]]) -> list[Compiled]:
@@ -140,6 +145,7 @@ def compile_entries(
     records: Mapping[str, SourceRecord],
     problems: list[Problem],
     stats: CompileStats | None = None,
+    hashes: dict[str, str] | None = None,
 ) -> tuple[list[Entry], dict[str, LocalParts]]:
     """Every entry under entries/ with its rendered parts; problems appended to ``problems``."""
     from feedpub.sources import normalise_url
@@ -192,6 +198,8 @@ def compile_entries(
         if compiled.entry is not None and compiled.local is not None:
             entries.append(compiled.entry)
             parts.setdefault(compiled.entry.id, compiled.local)
+            if hashes is not None:
+                hashes.setdefault(compiled.entry.id, compiled.content_hash)
     return entries, parts
 
 

@@ -126,8 +126,16 @@ class Tracked:
     edited: list[str]  # ids whose edit was first seen now
 
 
-def track_edits(due: Iterable[Entry], ledger: Mapping[str, LedgerRecord], now: datetime) -> Tracked:
-    """Record new hashes, date first-seen edits, and warn about renamed entries."""
+def track_edits(
+    due: Iterable[Entry],
+    ledger: Mapping[str, LedgerRecord],
+    now: datetime,
+    hashes: Mapping[str, str] | None = None,
+) -> Tracked:
+    """Record new hashes, date first-seen edits, and warn about renamed entries.
+
+    ``hashes`` holds content hashes already computed (by the worker processes), by entry id.
+    """
     due = list(due)
     current = {e.id for e in due}
     vanished = {
@@ -138,7 +146,7 @@ def track_edits(due: Iterable[Entry], ledger: Mapping[str, LedgerRecord], now: d
     warnings: list[Problem] = []
     edited: list[str] = []
     for entry in due:
-        digest = content_hash(entry)
+        digest = (hashes or {}).get(entry.id) or content_hash(entry)
         known = ledger.get(entry.id)
         if known is None:
             records[entry.id] = LedgerRecord(digest)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import os
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -357,17 +358,24 @@ FEED_FIELDS = ("id", "title", "description", "tags", "limit", "formats", "hubs",
 
 
 def yaml_files(folder: Path) -> list[Path]:
-    """YAML files under ``folder``, sorted, skipping hidden files and folders."""
-    if not folder.is_dir():
-        return []
-    found = [
-        p
-        for p in folder.rglob("*")
-        if p.suffix in (".yaml", ".yml")
-        and p.is_file()
-        and not any(part.startswith(".") for part in p.relative_to(folder).parts)
-    ]
-    return sorted(found, key=lambda p: p.relative_to(folder).as_posix())
+    """YAML files under ``folder``, sorted by relative path, skipping hidden files and folders."""
+    return [path for _rel, path in yaml_files_relative(folder)]
+
+
+def yaml_files_relative(folder: Path) -> list[tuple[str, Path]]:
+    """(path relative to ``folder``, path) of every YAML file under it, sorted."""
+    found: list[tuple[str, Path]] = []
+    for directory, subdirs, names in os.walk(folder, followlinks=True):
+        subdirs[:] = [d for d in subdirs if not d.startswith(".")]
+        prefix = os.path.relpath(directory, folder).replace(os.sep, "/")
+        prefix = "" if prefix == "." else prefix + "/"
+        for name in names:
+            if name.endswith((".yaml", ".yml")) and not name.startswith("."):
+                path = os.path.join(directory, name)
+                if os.path.isfile(path):
+                    found.append((prefix + name, Path(path)))
+    found.sort()
+    return found
 
 
 def load_feeds(
@@ -709,7 +717,7 @@ def _image(checker: FileChecker, value: Any) -> Image | None:
 
 
 def entry_files(root: Path) -> list[tuple[Path, str]]:
-    return [(p, p.relative_to(root).as_posix()) for p in yaml_files(root / "entries")]
+    return [(path, "entries/" + rel) for rel, path in yaml_files_relative(root / "entries")]
 
 
 def load_entries(root: Path, settings: Settings, problems: list[Problem]) -> list[Entry]:

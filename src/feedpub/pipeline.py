@@ -167,16 +167,17 @@ def build(
             )
     records = _source_records(root)
     parts: dict[str, LocalParts] = {}
+    hashes: dict[str, str] = {}
 
     def load_entries(root: Path, settings: Settings, problems: list[Problem]) -> list[Entry]:
-        entries, rendered = compile_entries(root, settings, records, problems)
+        entries, rendered = compile_entries(root, settings, records, problems, hashes=hashes)
         parts.update(rendered)
         return entries
 
     pub = load_publication(root, entries_loader=load_entries)
     ledger_path = root / LEDGER_NAME
     due = due_entries(pub.entries, moment)
-    tracked = track_edits(due, load_ledger(ledger_path), moment)
+    tracked = track_edits(due, load_ledger(ledger_path), moment, hashes)
     scheduled = [e.published for e in pub.entries if not e.draft and e.published > moment]
     pub = replace(pub, entries=tuple(tracked.entries))
     files = render_publication(pub, moment, _lookup(records), parts)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from urllib.parse import urlsplit
 
 from feedpub.model import FEED_FILES, Entry, FeedSpec, Settings, SourceRecord
@@ -57,9 +58,7 @@ class LocalParts:
     """What one entry renders to on its own: cacheable, and made in worker processes."""
 
     summary_html: str
-    summary_text: str
     body_html: str  # lead, quotes, sections, sources: sanitised
-    body_text: str
     sources: tuple[CitedSource, ...]
 
 
@@ -72,10 +71,17 @@ class Briefing:
     tag: str
     title: str  # plain text
     summary_html: str
-    summary_text: str
     body_html: str  # LocalParts.body_html plus the Related list: what feeds carry
-    body_text: str
     sources: tuple[CitedSource, ...] = ()
+
+    # Plain text is needed only for the few entries a JSON Feed carries: made on demand.
+    @cached_property
+    def summary_text(self) -> str:
+        return to_text(self.summary_html)
+
+    @cached_property
+    def body_text(self) -> str:
+        return to_text(self.body_html)
 
 
 def cited_sources(
@@ -127,8 +133,7 @@ def render_local(
     if sources:
         parts.append("<h2>Sources</h2>")
         parts.append('<ul class="sources">' + "".join(_source_html(s) for s in sources) + "</ul>")
-    body_html = sanitise("\n".join(parts))
-    return LocalParts(summary_html, to_text(summary_html), body_html, to_text(body_html), sources)
+    return LocalParts(summary_html, sanitise("\n".join(parts)), sources)
 
 
 def finish_briefing(
@@ -136,23 +141,20 @@ def finish_briefing(
 ) -> Briefing:
     """Add what depends on other entries (the Related list); ``titles`` maps ids to titles."""
     urls = Urls(base_url)
-    body_html, body_text = local.body_html, local.body_text
+    body_html = local.body_html
     related = [other for other in entry.related if other in titles]
     if related:
         links = "".join(
             f'<li><a href="{escape(urls.entry(i))}">{escape(titles[i])}</a></li>' for i in related
         )
         body_html += f'\n<h2>Related</h2>\n<ul class="related">{links}</ul>'
-        body_text += "\n\nRelated\n\n" + "\n".join(titles[i] for i in related)
     return Briefing(
         entry=entry,
         url=urls.entry(entry.id),
         tag=urls.entry_tag(entry),
         title=entry.title or entry.id,  # titles are plain text, not Markdown
         summary_html=local.summary_html,
-        summary_text=local.summary_text,
         body_html=body_html,
-        body_text=body_text,
         sources=local.sources,
     )
 

@@ -46,6 +46,9 @@ class Site:
         self.settings = settings
         self.feeds = feeds
         self.urls = Urls(settings.base_url)
+        # The same on every page of a kind: made once, not 10,000 times.
+        self._discovery_all = self._discovery(feeds)
+        self._footers = {up: self._feed_links(up) for up in ("", "../")}
 
     def _discovery(self, feeds: Sequence[FeedSpec]) -> str:
         links = []
@@ -72,14 +75,14 @@ class Site:
 <title>{heading}</title>
 <link rel="canonical" href="{escape(canonical)}">
 <link rel="stylesheet" href="{up}style.css">
-{self._discovery(feeds)}
+{self._discovery_all if feeds is self.feeds else self._discovery(feeds)}
 </head>
 <body>
 <header class="site"><a href="{up}index.html">{site}</a></header>
 <main>
 {main}
 </main>
-<footer class="site">{self._feed_links(up)}</footer>
+<footer class="site">{self._footers.get(up) or self._feed_links(up)}</footer>
 </body>
 </html>
 """
