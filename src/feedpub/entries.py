@@ -24,7 +24,7 @@ from feedpub.model import Entry, Settings, SourceRecord
 from feedpub.render.briefing import LocalParts, render_local
 
 CACHE_DIR = Path(".feedpub") / "cache"
-CACHE_FILE = "entries.pickle"
+SHARDS = 16  # a one-file change rewrites one sixteenth of the cache
 CACHE_FORMAT = 2
 # Below this many files to compile, starting worker processes costs more than it saves.
 PARALLEL_THRESHOLD = 200
@@ -99,35 +99,57 @@ def _context_key(settings: Settings) -> str:
     )
 
 
-def _load_cache(path: Path, context_key: str) -> dict[str, tuple[str, Compiled]]:
-    try:
-        with path.open("rb") as handle:
-            stored = pickle.load(handle)
-    except (
-        OSError,
-        EOFError,
-        pickle.UnpicklingError,
-        AttributeError,
-        ImportError,
-        TypeError,
-        ValueError,
-    ):
-        return {}
-    if not isinstance(stored, dict) or stored.get("context") != context_key:
-        return {}
-    files = stored.get("files")
-    return files if isinstance(files, dict) else {}
+def _shard(rel: str) -> int:
+    return (
+        hashlib.blake2b(rel.encode("utf-8", "surrogateescape"), digest_size=2).digest()[0] % SHARDS
+    )
 
 
-def _save_cache(path: Path, context_key: str, files: dict[str, tuple[str, Compiled]]) -> None:
+def _load_cache(folder: Path, context_key: str) -> dict[str, tuple[str, Compiled]]:
+    """Every cached result; a shard that is missing, stale or unreadable just counts as empty."""
+    files: dict[str, tuple[str, Compiled]] = {}
+    for shard in range(SHARDS):
+        try:
+            with (folder / f"entries-{shard:02d}.pickle").open("rb") as handle:
+                stored = pickle.load(handle)
+        except (
+            OSError,
+            EOFError,
+            pickle.UnpicklingError,
+            AttributeError,
+            ImportError,
+            TypeError,
+            ValueError,
+        ):
+            continue
+        if isinstance(stored, dict) and stored.get("context") == context_key:
+            found = stored.get("files")
+            if isinstance(found, dict):
+                files.update(found)
+    return files
+
+
+def _save_cache(
+    folder: Path, context_key: str, files: dict[str, tuple[str, Compiled]], dirty: set[int]
+) -> None:
+    """Rewrite the shards holding a changed, added or removed file (all of them on a cold build)."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_suffix(".tmp")
-        with temporary.open("wb") as handle:
-            pickle.dump(
-                {"context": context_key, "files": files}, handle, protocol=pickle.HIGHEST_PROTOCOL
-            )
-        os.replace(temporary, path)
+        folder.mkdir(parents=True, exist_ok=True)
+        by_shard: dict[int, dict[str, tuple[str, Compiled]]] = {shard: {} for shard in dirty}
+        for rel, value in files.items():
+            shard = _shard(rel)
+            if shard in by_shard:
+                by_shard[shard][rel] = value
+        for shard, content in by_shard.items():
+            path = folder / f"entries-{shard:02d}.pickle"
+            temporary = path.with_suffix(".tmp")
+            with temporary.open("wb") as handle:
+                pickle.dump(
+                    {"context": context_key, "files": content},
+                    handle,
+                    protocol=pickle.HIGHEST_PROTOCOL,
+                )
+            os.replace(temporary, path)
     except OSError:
         pass  # a cache that cannot be written only costs time next build
 
@@ -153,8 +175,8 @@ def compile_entries(
     stats = stats if stats is not None else CompileStats()
     context = EntryContext(settings.timezone or _utc(), settings.author)
     context_key = _context_key(settings)
-    cache_path = root / CACHE_DIR / CACHE_FILE
-    cache = _load_cache(cache_path, context_key)
+    cache_folder = root / CACHE_DIR
+    cache = _load_cache(cache_folder, context_key)
     fresh: dict[str, tuple[str, Compiled]] = {}
     results: dict[str, Compiled] = {}
     todo: list[tuple[str, bytes]] = []
@@ -188,8 +210,9 @@ def compile_entries(
     ):
         results[rel] = compiled
         fresh[rel] = (digests[rel], compiled)
-    if todo or len(fresh) != len(cache):
-        _save_cache(cache_path, context_key, fresh)
+    dirty = {_shard(rel) for rel, _ in todo} | {_shard(rel) for rel in cache.keys() - fresh.keys()}
+    if dirty:
+        _save_cache(cache_folder, context_key, fresh, dirty)
     entries: list[Entry] = []
     parts: dict[str, LocalParts] = {}
     for _path, rel in files:

@@ -297,16 +297,20 @@ def write_output(output: Path, files: Mapping[str, bytes], result: BuildResult) 
 
 
 def _existing_files(output: Path) -> set[str]:
-    if not output.is_dir():
-        return set()
-    return {p.relative_to(output).as_posix() for p in output.rglob("*") if p.is_file()}
+    found: set[str] = set()
+    for directory, _subdirs, names in os.walk(output):
+        prefix = os.path.relpath(directory, output).replace(os.sep, "/")
+        prefix = "" if prefix == "." else prefix + "/"
+        found.update(prefix + name for name in names)
+    return found
 
 
 def _same(path: Path, data: bytes) -> bool:
     try:
-        if path.stat().st_size != len(data):
-            return False
-        return path.read_bytes() == data
+        with open(path, "rb") as handle:
+            if os.fstat(handle.fileno()).st_size != len(data):
+                return False
+            return handle.read() == data
     except OSError:
         return False
 

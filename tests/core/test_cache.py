@@ -1,0 +1,46 @@
+"""The parse cache: unchanged files are not parsed again; a broken cache only costs time."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from feedpub.entries import CACHE_DIR, CompileStats, compile_entries
+from feedpub.load import load_settings
+
+
+def compile_stats(root: Path) -> tuple[CompileStats, list[str]]:
+    stats = CompileStats()
+    problems: list = []
+    entries, _parts = compile_entries(root, load_settings(root), {}, problems, stats)
+    return stats, sorted(e.id for e in entries)
+
+
+def test_only_changed_files_are_compiled_again(mini: Path) -> None:
+    first, ids = compile_stats(mini)
+    assert (first.files, first.compiled, first.cached) == (4, 4, 0)
+    talks = mini / "entries" / "2025" / "talks.yaml"
+    talks.write_text(talks.read_text().replace("resume", "resumed"))
+    second, again = compile_stats(mini)
+    assert (second.compiled, second.cached) == (1, 3)
+    assert again == ids
+
+
+def test_corrupt_cache_shards_are_ignored(mini: Path) -> None:
+    compile_stats(mini)
+    for shard in (mini / CACHE_DIR).glob("*.pickle"):
+        shard.write_bytes(b"not a pickle")
+    stats, ids = compile_stats(mini)
+    assert (stats.compiled, stats.cached) == (4, 0)
+    assert ids == ["draft", "future", "grain-deal", "talks"]
+    third, _ = compile_stats(mini)
+    assert (third.compiled, third.cached) == (0, 4)
+
+
+def test_settings_change_invalidates_the_cache(mini: Path) -> None:
+    compile_stats(mini)
+    settings = mini / "feedpub.yaml"
+    settings.write_text(
+        settings.read_text().replace("https://mini.example.org/news/", "https://other.example/")
+    )
+    stats, _ = compile_stats(mini)
+    assert stats.compiled == 4
