@@ -100,8 +100,18 @@ def dump_ledger(records: Mapping[str, LedgerRecord]) -> str:
     return json.dumps({"version": FORMAT, "entries": entries}, indent=2, sort_keys=True) + "\n"
 
 
-def save_ledger(path: Path, records: Mapping[str, LedgerRecord]) -> bool:
-    """Write the ledger atomically when its text changed; True when it was written."""
+def save_ledger(
+    path: Path,
+    records: Mapping[str, LedgerRecord],
+    loaded: Mapping[str, LedgerRecord] | None = None,
+) -> bool:
+    """Write the ledger atomically when it changed; True when it was written.
+
+    ``loaded`` is what the build read: when the records equal it (and the file exists), the
+    file is left alone without being serialised again.
+    """
+    if loaded is not None and dict(records) == dict(loaded) and path.exists():
+        return False
     text = dump_ledger(records)
     try:
         if path.read_text(encoding="utf-8") == text:

@@ -153,9 +153,10 @@ def is_web_url(value: str) -> bool:
     return parts.scheme in ("http", "https") and bool(parts.netloc)
 
 
-def read_bytes(path: Path, checker: FileChecker) -> bytes | None:
+def read_bytes(path: str | Path, checker: FileChecker) -> bytes | None:
     try:
-        return path.read_bytes()
+        with open(path, "rb") as handle:
+            return handle.read()
     except OSError as exc:
         checker.problems.append(
             Problem(Location(checker.file), f"cannot read file: {exc.strerror}")
@@ -359,12 +360,12 @@ FEED_FIELDS = ("id", "title", "description", "tags", "limit", "formats", "hubs",
 
 def yaml_files(folder: Path) -> list[Path]:
     """YAML files under ``folder``, sorted by relative path, skipping hidden files and folders."""
-    return [path for _rel, path in yaml_files_relative(folder)]
+    return [Path(path) for _rel, path in yaml_files_relative(folder)]
 
 
-def yaml_files_relative(folder: Path) -> list[tuple[str, Path]]:
+def yaml_files_relative(folder: Path) -> list[tuple[str, str]]:
     """(path relative to ``folder``, path) of every YAML file under it, sorted."""
-    found: list[tuple[str, Path]] = []
+    found: list[tuple[str, str]] = []
     for directory, subdirs, names in os.walk(folder, followlinks=True):
         subdirs[:] = [d for d in subdirs if not d.startswith(".")]
         prefix = os.path.relpath(directory, folder).replace(os.sep, "/")
@@ -373,7 +374,7 @@ def yaml_files_relative(folder: Path) -> list[tuple[str, Path]]:
             if name.endswith((".yaml", ".yml")) and not name.startswith("."):
                 path = os.path.join(directory, name)
                 if os.path.isfile(path):
-                    found.append((prefix + name, Path(path)))
+                    found.append((prefix + name, path))
     found.sort()
     return found
 
@@ -498,7 +499,7 @@ def to_datetime(value: Any, zone: tzinfo) -> datetime | None:
 
 
 def load_entry_file(
-    path: Path, rel: str, context: EntryContext
+    path: str | Path, rel: str, context: EntryContext
 ) -> tuple[Entry | None, list[Problem]]:
     """One entry file → (Entry or None, its problems)."""
     checker = FileChecker(rel)
@@ -716,7 +717,7 @@ def _image(checker: FileChecker, value: Any) -> Image | None:
 # --- the whole publication -----------------------------------------------------------------
 
 
-def entry_files(root: Path) -> list[tuple[Path, str]]:
+def entry_files(root: Path) -> list[tuple[str, str]]:
     return [(path, "entries/" + rel) for rel, path in yaml_files_relative(root / "entries")]
 
 

@@ -177,7 +177,8 @@ def build(
     pub = load_publication(root, entries_loader=load_entries)
     ledger_path = root / LEDGER_NAME
     due = due_entries(pub.entries, moment)
-    tracked = track_edits(due, load_ledger(ledger_path), moment, hashes)
+    ledger = load_ledger(ledger_path)
+    tracked = track_edits(due, ledger, moment, hashes)
     scheduled = [e.published for e in pub.entries if not e.draft and e.published > moment]
     pub = replace(pub, entries=tuple(tracked.entries))
     files = render_publication(pub, moment, _lookup(records), parts)
@@ -202,7 +203,7 @@ def build(
     )
     write_output(output, files, result)
     try:
-        save_ledger(ledger_path, tracked.records)
+        save_ledger(ledger_path, tracked.records, ledger)
     except OSError as exc:
         raise BuildError(f"cannot write {LEDGER_NAME}: {exc.strerror or exc}") from exc
     stamp.write_stamp(
