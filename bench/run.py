@@ -573,6 +573,9 @@ class SourceServer(ThreadingHTTPServer):
 
 class SourceHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in two writes: with Nagle's algorithm on, the body waits for the
+    # client's delayed ACK (~40 ms) on every kept-alive request. Web servers turn it off.
+    disable_nagle_algorithm = True
     server: SourceServer
 
     def do_GET(self) -> None:
