@@ -792,6 +792,22 @@ def pull(
     return report
 
 
+def interleave_hosts(urls: Sequence[str]) -> list[str]:
+    """URLs taken round-robin by host.
+
+    In cited order, a host cited a hundred times would fill every worker, all but ``per_host``
+    of them waiting on its slot while other hosts' URLs sit in the queue.
+    """
+    by_host: dict[str, list[str]] = {}
+    for url in urls:
+        by_host.setdefault(urlsplit(url).hostname or "", []).append(url)
+    queues = list(by_host.values())
+    out: list[str] = []
+    for round_index in range(max((len(q) for q in queues), default=0)):
+        out.extend(q[round_index] for q in queues if round_index < len(q))
+    return out
+
+
 def _run(
     fetcher: _Fetcher,
     due: Sequence[str],
@@ -805,7 +821,7 @@ def _run(
     workers = max(1, min(options.workers, len(due)))
     pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="feedpub-pull")
     try:
-        futures = [pool.submit(fetcher.fetch, url, known.get(url)) for url in due]
+        futures = [pool.submit(fetcher.fetch, url, known.get(url)) for url in interleave_hosts(due)]
         if progress:
             import click
 

@@ -577,3 +577,21 @@ def test_tls_failure_is_dead(server: LoopbackServer, lock: Path, options: PullOp
     assert pull({url: ["e"]}, lock, options, now=NOW).records[url] == SourceRecord(
         url=url, state="dead", error="TLS error: wrong version number", checked=CHECKED
     )
+
+
+def test_urls_are_fetched_round_robin_by_host() -> None:
+    from feedpub.sources import interleave_hosts
+
+    urls = [f"https://a.example/{i}" for i in range(3)] + [
+        "https://b.example/0",
+        "https://c.example/0",
+        "https://b.example/1",
+    ]
+    assert interleave_hosts(urls) == [
+        "https://a.example/0",
+        "https://b.example/0",
+        "https://c.example/0",
+        "https://a.example/1",
+        "https://b.example/1",
+        "https://a.example/2",
+    ]
