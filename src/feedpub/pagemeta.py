@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
 
+from feedpub.text import FORBIDDEN_CHARACTERS
+
 TITLE_MAX = 300
 DESCRIPTION_MAX = 500
 SHORT_MAX = 100  # site name, language, dates
@@ -37,8 +39,6 @@ _BOMS = (
 )
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_.:-]+)""", re.I)
 _TAG = re.compile(r"</?[A-Za-z!][^<>]*>")
-# XML 1.0 §2.2 Char: everything else cannot appear in a feed, so it never enters a record.
-_NOT_XML_CHAR = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 
 
 @dataclass(frozen=True)
@@ -107,7 +107,7 @@ def clean_text(value: str | None, limit: int) -> str | None:
     if value is None:
         return None
     text = _TAG.sub(" ", value)
-    text = _NOT_XML_CHAR.sub(" ", text)
+    text = FORBIDDEN_CHARACTERS.sub(" ", text)  # never enters a record, so never a feed
     text = " ".join(text.split())
     if not text:
         return None

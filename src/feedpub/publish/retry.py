@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TypeVar
+
+from feedpub.errors import PublishError
 
 log = logging.getLogger("feedpub")
 
@@ -74,3 +77,13 @@ def retry(
             log.info("%s failed (%s); retrying in %.1fs", what, exc, delay)
             sleep(delay)
             attempt += 1
+
+
+@contextlib.contextmanager
+def named(target: str) -> Iterator[None]:
+    """Failures outside the planner's retries become PublishErrors that name the target."""
+    try:
+        yield
+    except (PublishError, TransientError) as exc:
+        message = exc.message if isinstance(exc, PublishError) else str(exc)
+        raise PublishError(f"{target}: {message}") from exc

@@ -22,7 +22,6 @@ import socket
 import subprocess
 import tempfile
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
@@ -33,7 +32,7 @@ from feedpub.errors import PublishError, UsageError
 from feedpub.publish.base import LocalFile, TargetConfig
 from feedpub.publish.manifest import ManifestTarget
 from feedpub.publish.registry import check_options
-from feedpub.publish.retry import TransientError
+from feedpub.publish.retry import TransientError, named
 
 log = logging.getLogger("feedpub")
 
@@ -112,16 +111,6 @@ def parse_address(config: TargetConfig) -> SshAddress:
         )
     user = unquote(parts.username) if parts.username else getpass.getuser()
     return SshAddress(user, parts.hostname, port, root, key_file, known_hosts, float(timeout))
-
-
-@contextlib.contextmanager
-def named(target: str) -> Iterator[None]:
-    """Failures outside the planner's retries become PublishErrors that name the target."""
-    try:
-        yield
-    except (PublishError, TransientError) as exc:
-        message = exc.message if isinstance(exc, PublishError) else str(exc)
-        raise PublishError(f"{target}: {message}") from exc
 
 
 def is_feed(file: LocalFile) -> bool:

@@ -14,7 +14,6 @@ import logging
 import os
 import uuid
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
 from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
@@ -25,7 +24,7 @@ from feedpub.errors import PublishError, UsageError
 from feedpub.publish.base import LocalFile, TargetConfig
 from feedpub.publish.manifest import ManifestTarget
 from feedpub.publish.registry import check_options
-from feedpub.publish.retry import TransientError
+from feedpub.publish.retry import TransientError, named
 
 log = logging.getLogger("feedpub")
 
@@ -55,16 +54,6 @@ def same_type(expected: str, served: str) -> bool:
     want, want_charset = media_type(expected)
     got, got_charset = media_type(served)
     return want == got and (not got_charset or not want_charset or want_charset == got_charset)
-
-
-@contextlib.contextmanager
-def named(target: str) -> Iterator[None]:
-    """Failures outside the planner's retries become PublishErrors that name the target."""
-    try:
-        yield
-    except (PublishError, TransientError) as exc:
-        message = exc.message if isinstance(exc, PublishError) else str(exc)
-        raise PublishError(f"{target}: {message}") from exc
 
 
 class WebdavTarget(ManifestTarget):
