@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
+import time
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -25,7 +26,7 @@ from feedpub.render.briefing import LocalParts, render_local
 
 CACHE_DIR = Path(".feedpub") / "cache"
 SHARDS = 16  # a one-file change rewrites one sixteenth of the cache
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3
 # Below this many files to compile, starting worker processes costs more than it saves.
 PARALLEL_THRESHOLD = 200
 
@@ -39,6 +40,24 @@ class Compiled:
     local: LocalParts | None
     records_key: str  # which source records its Sources list was rendered with
     content_hash: str = ""  # for the ledger (feedpub.ledger.content_hash)
+
+
+# A file's cached result: (content digest, result, "size:mtime_ns" when that may be trusted).
+CacheItem = tuple[str, Compiled, str]
+# A file changed this close to when we looked at it may hide an edit from its mtime (the
+# filesystem clock is coarse): such a file is always read and hashed next time.
+RACY_NS = 100_000_000
+
+
+def signature(path: str) -> str:
+    """ "size:mtime_ns" of a file not touched in the last moments, else ""."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return ""
+    if info.st_mtime_ns >= time.time_ns() - RACY_NS:
+        return ""
+    return f"{info.st_size}:{info.st_mtime_ns}"
 
 
 @dataclass
@@ -105,9 +124,9 @@ def _shard(rel: str) -> int:
     )
 
 
-def _load_cache(folder: Path, context_key: str) -> dict[str, tuple[str, Compiled]]:
+def _load_cache(folder: Path, context_key: str) -> dict[str, CacheItem]:
     """Every cached result; a shard that is missing, stale or unreadable just counts as empty."""
-    files: dict[str, tuple[str, Compiled]] = {}
+    files: dict[str, CacheItem] = {}
     for shard in range(SHARDS):
         try:
             with (folder / f"entries-{shard:02d}.pickle").open("rb") as handle:
@@ -130,12 +149,12 @@ def _load_cache(folder: Path, context_key: str) -> dict[str, tuple[str, Compiled
 
 
 def _save_cache(
-    folder: Path, context_key: str, files: dict[str, tuple[str, Compiled]], dirty: set[int]
+    folder: Path, context_key: str, files: dict[str, CacheItem], dirty: set[int]
 ) -> None:
     """Rewrite the shards holding a changed, added or removed file (all of them on a cold build)."""
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        by_shard: dict[int, dict[str, tuple[str, Compiled]]] = {shard: {} for shard in dirty}
+        by_shard: dict[int, dict[str, CacheItem]] = {shard: {} for shard in dirty}
         for rel, value in files.items():
             shard = _shard(rel)
             if shard in by_shard:
@@ -177,30 +196,46 @@ def compile_entries(
     context_key = _context_key(settings)
     cache_folder = root / CACHE_DIR
     cache = _load_cache(cache_folder, context_key)
-    fresh: dict[str, tuple[str, Compiled]] = {}
+    fresh: dict[str, CacheItem] = {}
     results: dict[str, Compiled] = {}
     todo: list[tuple[str, bytes]] = []
     digests: dict[str, str] = {}
     files = entry_files(root)
     stats.files = len(files)
-    for path, rel in files:
+    signatures: dict[str, str] = {}
+
+    def read(path: str, rel: str) -> bytes | None:
         checker = FileChecker(rel)
         raw = read_bytes(path, checker)
         if raw is None:
             results[rel] = Compiled(None, tuple(checker.problems), None, "")
-            continue
-        digest = hashlib.blake2b(raw, digest_size=16).hexdigest()
-        digests[rel] = digest
+        else:
+            digests[rel] = hashlib.blake2b(raw, digest_size=16).hexdigest()
+        return raw
+
+    for path, rel in files:
         hit = cache.get(rel)
+        signatures[rel] = sig = signature(path)
+        raw: bytes | None = None
+        # Size and mtime as recorded (and not racy): the bytes are the ones compiled then,
+        # the rule git's index uses. Otherwise read the file and compare its content digest.
+        if not (hit and sig and hit[2] == sig):
+            raw = read(path, rel)
+            if raw is None:
+                continue
         if (
             hit
-            and hit[0] == digest
+            and (rel not in digests or hit[0] == digests[rel])
             and hit[1].records_key == _records_key(hit[1].entry, records, normalise_url)
         ):
             results[rel] = hit[1]
-            fresh[rel] = hit
-        else:
-            todo.append((rel, raw))
+            fresh[rel] = (hit[0], hit[1], sig)
+            continue
+        if raw is None:  # trusted by its signature, but the source records it cites changed
+            raw = read(path, rel)
+            if raw is None:
+                continue
+        todo.append((rel, raw))
     stats.cached = len(fresh)
     stats.compiled = len(todo)
     for rel, compiled in zip(
@@ -209,8 +244,9 @@ def compile_entries(
         strict=True,
     ):
         results[rel] = compiled
-        fresh[rel] = (digests[rel], compiled)
+        fresh[rel] = (digests[rel], compiled, signatures[rel])
     dirty = {_shard(rel) for rel, _ in todo} | {_shard(rel) for rel in cache.keys() - fresh.keys()}
+    dirty |= {_shard(rel) for rel, item in fresh.items() if cache.get(rel, item)[2] != item[2]}
     if dirty:
         _save_cache(cache_folder, context_key, fresh, dirty)
     entries: list[Entry] = []
