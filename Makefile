@@ -22,9 +22,10 @@ run: install
 system-deps:
 	@sh scripts/system-deps.sh
 
+# The quick benchmark runs first so that pytest's summary is the last line printed.
 test: install system-deps
-	$(PY) -m pytest -q
 	$(MAKE) --no-print-directory bench-quick
+	$(PY) -m pytest -q
 
 lint: install
 	$(VENV)/bin/ruff check src tests bench
