@@ -46,10 +46,10 @@ class Options:
 pass_options = click.make_pass_decorator(Options)
 
 
-def parse_now(value: str | datetime | None) -> datetime | None:
+def parse_now(value: str | None) -> datetime | None:
     """``--now`` for previews and tests: an ISO 8601 time; naive means UTC."""
-    if value is None or isinstance(value, datetime):
-        return value
+    if value is None:
+        return None
     try:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError as exc:
@@ -137,7 +137,7 @@ def build(opts: Options, force: bool, now: datetime | None) -> None:
     """Build every feed and the site into the output folder (default public/)."""
     from feedpub.pipeline import build as build_publication
 
-    result = build_publication(opts.root, now=parse_now(now), force=force)
+    result = build_publication(opts.root, now=now, force=force)
     print_problems(result.warnings)
     opts.say(result.summary())
 
@@ -163,11 +163,11 @@ def init(opts: Options, directory: Path | None, title: str | None, base_url: str
 @root_option
 @now_option
 @pass_options
-def new(opts: Options, title: str, tags: tuple[str, ...], now: str | None) -> None:
+def new(opts: Options, title: str, tags: tuple[str, ...], now: datetime | None) -> None:
     """Write a new entry file titled TITLE and print its path."""
     from feedpub.scaffold import new_entry
 
-    path = new_entry(opts.root, title, tags=tags, now=parse_now(now))
+    path = new_entry(opts.root, title, tags=tags, now=now)
     click.echo(path)
 
 
@@ -189,7 +189,7 @@ def new(opts: Options, title: str, tags: tuple[str, ...], now: str | None) -> No
 @now_option
 @pass_options
 def validate(
-    opts: Options, targets: tuple[str, ...], strict: bool, output_format: str, now: str | None
+    opts: Options, targets: tuple[str, ...], strict: bool, output_format: str, now: datetime | None
 ) -> int:
     """Validate feed files or URLs (default: every feed of the last build).
 
@@ -200,7 +200,7 @@ def validate(
 
     from feedpub.validate import validate_targets
 
-    run = validate_targets(targets, root=opts.root, strict=strict, now=parse_now(now))
+    run = validate_targets(targets, root=opts.root, strict=strict, now=now)
     for problem in run.problems:
         if output_format == "json":
             loc = problem.location
