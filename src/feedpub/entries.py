@@ -83,9 +83,20 @@ def _init_worker(context: EntryContext, base_url: str, records: Mapping[str, Sou
     _worker.update(context=context, base_url=base_url, records=records)
 
 
-def _compile_one(rel: str, raw: bytes) -> Compiled:
+# One file to compile: its path relative to the root, its path, and its bytes when the main
+# process already read them (else the worker reads them: no bytes cross the process pipe).
+Job = tuple[str, str, bytes | None]
+
+
+def _compile_one(rel: str, path: str, raw: bytes | None) -> tuple[str, Compiled]:
+    """(content digest, result); the digest is "" for a file that could not be read."""
     from feedpub.sources import normalise_url
 
+    if raw is None:
+        checker = FileChecker(rel)
+        raw = read_bytes(path, checker)
+        if raw is None:
+            return "", Compiled(None, tuple(checker.problems), None, "")
     records: Mapping[str, SourceRecord] = _worker["records"]
     entry, problems = load_entry_bytes(raw, rel, _worker["context"])
     local = None
@@ -94,13 +105,14 @@ def _compile_one(rel: str, raw: bytes) -> Compiled:
             entry, _worker["base_url"], lambda url: records.get(normalise_url(url))
         )
     digest = content_hash(entry) if entry is not None else ""
-    return Compiled(
+    compiled = Compiled(
         entry, tuple(problems), local, _records_key(entry, records, normalise_url), digest
     )
+    return hashlib.blake2b(raw, digest_size=16).hexdigest(), compiled
 
 
-def _compile_batch(batch: Sequence[tuple[str, bytes]]) -> list[Compiled]:
-    return [_compile_one(rel, raw) for rel, raw in batch]
+def _compile_batch(batch: Sequence[Job]) -> list[tuple[str, Compiled]]:
+    return [_compile_one(rel, path, raw) for rel, path, raw in batch]
 
 
 def _context_key(settings: Settings) -> str:
@@ -198,7 +210,7 @@ def compile_entries(
     cache = _load_cache(cache_folder, context_key)
     fresh: dict[str, CacheItem] = {}
     results: dict[str, Compiled] = {}
-    todo: list[tuple[str, bytes]] = []
+    todo: list[Job] = []
     digests: dict[str, str] = {}
     files = entry_files(root)
     stats.files = len(files)
@@ -216,36 +228,32 @@ def compile_entries(
     for path, rel in files:
         hit = cache.get(rel)
         signatures[rel] = sig = signature(path)
+        if hit is None:
+            todo.append((rel, path, None))  # new to the cache: a worker reads it
+            continue
         raw: bytes | None = None
         # Size and mtime as recorded (and not racy): the bytes are the ones compiled then,
         # the rule git's index uses. Otherwise read the file and compare its content digest.
-        if not (hit and sig and hit[2] == sig):
+        if not (sig and hit[2] == sig):
             raw = read(path, rel)
             if raw is None:
                 continue
-        if (
-            hit
-            and (rel not in digests or hit[0] == digests[rel])
-            and hit[1].records_key == _records_key(hit[1].entry, records, normalise_url)
+        if (rel not in digests or hit[0] == digests[rel]) and hit[1].records_key == _records_key(
+            hit[1].entry, records, normalise_url
         ):
             results[rel] = hit[1]
             fresh[rel] = (hit[0], hit[1], sig)
             continue
-        if raw is None:  # trusted by its signature, but the source records it cites changed
-            raw = read(path, rel)
-            if raw is None:
-                continue
-        todo.append((rel, raw))
+        todo.append((rel, path, raw))
     stats.cached = len(fresh)
     stats.compiled = len(todo)
-    for rel, compiled in zip(
-        (rel for rel, _ in todo),
-        _run(todo, context, settings.base_url, records, stats),
-        strict=True,
-    ):
+    done = _run(todo, context, settings.base_url, records, stats)
+    for (rel, _path, _raw), (digest, compiled) in zip(todo, done, strict=True):
         results[rel] = compiled
-        fresh[rel] = (digests[rel], compiled, signatures[rel])
-    dirty = {_shard(rel) for rel, _ in todo} | {_shard(rel) for rel in cache.keys() - fresh.keys()}
+        if digest:
+            fresh[rel] = (digest, compiled, signatures[rel])
+    dirty = {_shard(rel) for rel, _path, _raw in todo}
+    dirty |= {_shard(rel) for rel in cache.keys() - fresh.keys()}
     dirty |= {_shard(rel) for rel, item in fresh.items() if cache.get(rel, item)[2] != item[2]}
     if dirty:
         _save_cache(cache_folder, context_key, fresh, dirty)
@@ -269,12 +277,12 @@ def _utc() -> Any:
 
 
 def _run(
-    todo: list[tuple[str, bytes]],
+    todo: list[Job],
     context: EntryContext,
     base_url: str,
     records: Mapping[str, SourceRecord],
     stats: CompileStats,
-) -> list[Compiled]:
+) -> list[tuple[str, Compiled]]:
     workers = worker_count()
     if len(todo) < PARALLEL_THRESHOLD or workers < 2:
         _init_worker(context, base_url, records)
@@ -290,7 +298,7 @@ def _run(
         initializer=_init_worker,
         initargs=(context, base_url, records),
     ) as pool:
-        return [compiled for batch in pool.map(_compile_batch, batches) for compiled in batch]
+        return [result for batch in pool.map(_compile_batch, batches) for result in batch]
 
 
 def _start_methods() -> list[str]:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
-from feedpub.entries import CACHE_DIR, CompileStats, compile_entries
+from feedpub.entries import CACHE_DIR, CompileStats, compile_entries, worker_count
 from feedpub.load import load_settings
 
 
@@ -44,3 +45,31 @@ def test_settings_change_invalidates_the_cache(mini: Path) -> None:
     )
     stats, _ = compile_stats(mini)
     assert stats.compiled == 4
+
+
+def test_worker_processes_read_and_report_like_the_main_process(write_pub) -> None:  # type: ignore[no-untyped-def]
+    from tests.conftest import ENTRY
+
+    files: dict[str, str | bytes] = {f"e{i:03d}.yaml": ENTRY for i in range(210)}
+    files["broken.yaml"] = "title: [oops\n"
+    root = write_pub(entries=files)
+    target = root / "entries" / "locked.yaml"
+    if os.geteuid() == 0:
+        target.symlink_to("/proc/self/mem")
+    else:
+        target.write_text(ENTRY)
+        target.chmod(0)
+    stats = CompileStats()
+    problems: list = []
+    entries, parts = compile_entries(root, load_settings(root), {}, problems, stats)
+    assert stats.workers == worker_count() and stats.compiled == 212
+    assert len(entries) == len(parts) == 210
+    assert [str(p).split(": error: ")[0] for p in problems] == [
+        "entries/broken.yaml:2:1",
+        "entries/locked.yaml",
+    ]
+    assert "cannot read file" in str(problems[1])
+    again = CompileStats()
+    compile_entries(root, load_settings(root), {}, [], again)
+    # a file with errors is cached with its problems; an unreadable one is tried again
+    assert (again.cached, again.compiled) == (211, 1)
