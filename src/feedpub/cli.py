@@ -268,9 +268,9 @@ def pull(
 ) -> int:
     """Fetch the URLs entries cite; record titles and dead links in sources.lock."""
     from feedpub import sources as sourcelib
-    from feedpub.load import load_publication
+    from feedpub.pipeline import load_compiled
 
-    publication = load_publication(opts.root)
+    publication, _parts, _hashes = load_compiled(opts.root)
     options = sourcelib.PullOptions.from_settings(
         publication.settings.sources,
         check_all=check_all,
@@ -299,10 +299,10 @@ def pull(
 def sources_command(opts: Options, problems: bool) -> None:
     """List cited URLs: state, HTTP status, title, last checked, and the entries citing them."""
     from feedpub import sources as sourcelib
-    from feedpub.load import load_publication
+    from feedpub.pipeline import load_compiled
 
-    publication = load_publication(opts.root)
     records = sourcelib.load_lock(opts.root / sourcelib.LOCK_NAME)
+    publication, _parts, _hashes = load_compiled(opts.root, records)
     rows = sourcelib.source_rows(sourcelib.collect_citations(publication.entries), records)
     if problems:
         rows = [row for row in rows if row.state != "ok"]

@@ -166,15 +166,7 @@ def build(
                 fingerprint=fresh.fingerprint,
             )
     records = _source_records(root)
-    parts: dict[str, LocalParts] = {}
-    hashes: dict[str, str] = {}
-
-    def load_entries(root: Path, settings: Settings, problems: list[Problem]) -> list[Entry]:
-        entries, rendered = compile_entries(root, settings, records, problems, hashes=hashes)
-        parts.update(rendered)
-        return entries
-
-    pub = load_publication(root, entries_loader=load_entries)
+    pub, parts, hashes = load_compiled(root, records)
     ledger_path = root / LEDGER_NAME
     due = due_entries(pub.entries, moment)
     ledger = load_ledger(ledger_path)
@@ -218,6 +210,23 @@ def build(
         fingerprint=result.fingerprint,
     )
     return result
+
+
+def load_compiled(
+    root: Path, records: Mapping[str, SourceRecord] | None = None
+) -> tuple[Publication, dict[str, LocalParts], dict[str, str]]:
+    """The publication through the parse cache and worker processes, with each entry's own
+    rendered parts and content hash; ``records`` defaults to what sources.lock holds."""
+    known = _source_records(root) if records is None else records
+    parts: dict[str, LocalParts] = {}
+    hashes: dict[str, str] = {}
+
+    def load_entries(root: Path, settings: Settings, problems: list[Problem]) -> list[Entry]:
+        entries, rendered = compile_entries(root, settings, known, problems, hashes=hashes)
+        parts.update(rendered)
+        return entries
+
+    return load_publication(root, entries_loader=load_entries), parts, hashes
 
 
 def output_fingerprint(files: Mapping[str, bytes]) -> str:

@@ -137,11 +137,12 @@ def run(
 
 
 def _pull(root: Path, now: datetime | None) -> str:
-    from feedpub.load import load_publication
+    from feedpub.pipeline import load_compiled
     from feedpub.sources import LOCK_NAME, PullOptions, collect_citations
     from feedpub.sources import pull as pull_sources
 
-    publication = load_publication(root)
+    # Through the parse cache: an idle cron run must not parse every entry again.
+    publication, _parts, _hashes = load_compiled(root)
     citations = collect_citations(publication.entries)
     if not citations:
         return ""

@@ -8,7 +8,7 @@ from datetime import datetime
 from functools import cached_property
 from urllib.parse import urlsplit
 
-from feedpub.model import FEED_FILES, Entry, FeedSpec, Settings, SourceRecord
+from feedpub.model import FEED_FILES, Entry, FeedSpec, SourceRecord
 from feedpub.render.markup import escape, inline_unsafe, reference_map, sanitise, to_text
 
 
@@ -156,18 +156,6 @@ def finish_briefing(
         summary_html=local.summary_html,
         body_html=body_html,
         sources=local.sources,
-    )
-
-
-def render_briefing(
-    entry: Entry,
-    settings: Settings,
-    titles: Mapping[str, str],
-    lookup: Callable[[str], SourceRecord | None],
-) -> Briefing:
-    """Both steps at once, for callers that render a single entry."""
-    return finish_briefing(
-        entry, render_local(entry, settings.base_url, lookup), settings.base_url, titles
     )
 
 

@@ -7,7 +7,7 @@ import re
 from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 import nh3
 from markdown_it import MarkdownIt
@@ -256,12 +256,3 @@ def to_text(markup: str) -> str:
         text = _SPACES.sub(" ", text)
     joined = "\n".join([line.strip() for line in text.split("\n")])
     return _BLANK_LINES.sub("\n\n", joined).strip()
-
-
-def plain_inline(text: str) -> str:
-    """Inline Markdown → plain text (for titles that must carry no markup)."""
-    return to_text(inline(text, base=""))
-
-
-def host_of(url: str) -> str:
-    return urlsplit(url).hostname or url
