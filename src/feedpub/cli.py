@@ -5,15 +5,20 @@ from __future__ import annotations
 import logging
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from feedpub import __version__
 from feedpub.errors import FeedpubError, Problem
+from feedpub.model import SourceRecord
+
+if TYPE_CHECKING:
+    from feedpub.sources import PullReport
 
 log = logging.getLogger("feedpub")
 
@@ -269,6 +274,7 @@ def pull(
     """Fetch the URLs entries cite; record titles and dead links in sources.lock."""
     from feedpub import sources as sourcelib
     from feedpub.pipeline import load_compiled
+    from feedpub.sources.pull import pull as pull_sources
 
     publication, _parts, _hashes = load_compiled(opts.root)
     options = sourcelib.PullOptions.from_settings(
@@ -278,14 +284,19 @@ def pull(
         allow_private=True if allow_private else None,
         workers=workers,
     )
-    report = sourcelib.pull(
-        sourcelib.collect_citations(publication.entries),
-        opts.root / sourcelib.LOCK_NAME,
-        options,
-        now=now,
-        progress=sys.stderr.isatty() and not opts.quiet,
-    )
-    table = sourcelib.problems_table(report)
+    bar = ProgressBar("pulling sources") if sys.stderr.isatty() and not opts.quiet else None
+    try:
+        report = pull_sources(
+            sourcelib.collect_citations(publication.entries),
+            opts.root / sourcelib.LOCK_NAME,
+            options,
+            now=now,
+            progress=bar.pulled if bar is not None else None,
+        )
+    finally:
+        if bar is not None:
+            bar.finish()
+    table = problems_table(report)
     if table:
         click.echo(table)
     opts.say(report.summary())
@@ -303,32 +314,113 @@ def sources_command(opts: Options, problems: bool) -> None:
 
     records = sourcelib.load_lock(opts.root / sourcelib.LOCK_NAME)
     publication, _parts, _hashes = load_compiled(opts.root, records)
-    rows = sourcelib.source_rows(sourcelib.collect_citations(publication.entries), records)
+    rows = source_rows(sourcelib.collect_citations(publication.entries), records)
     if problems:
         rows = [row for row in rows if row.state != "ok"]
     if rows:
-        click.echo(sourcelib.sources_table(rows))
+        click.echo(sources_table(rows))
     else:
         opts.say("no cited sources" if not problems else "no problems")
+
+
+@dataclass(frozen=True)
+class SourceRow:
+    """One line of ``feedpub sources``."""
+
+    url: str
+    state: str
+    status: str
+    title: str
+    checked: str
+    cited_by: tuple[str, ...] = field(default=())
+    detail: str = ""
+
+
+def source_rows(
+    citations: Mapping[str, Sequence[str]], records: Mapping[str, SourceRecord]
+) -> list[SourceRow]:
+    """Every cited URL with what the lock knows about it (``new`` when nothing), sorted by URL."""
+    from feedpub.sources import merge_citations
+
+    rows = []
+    for url, ids in merge_citations(citations).items():
+        record = records.get(url) or SourceRecord(url=url)
+        detail = f"→ {record.moved_to}" if record.state == "moved" and record.moved_to else ""
+        if record.error and record.state != "ok":
+            detail = record.error
+        rows.append(
+            SourceRow(
+                url=url,
+                state=record.state,
+                status=str(record.status) if record.status is not None else "-",
+                title=record.title or "",
+                checked=record.checked or "never",
+                cited_by=tuple(ids),
+                detail=detail,
+            )
+        )
+    return rows
+
+
+def format_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """Columns padded to their widest cell; the last column is not padded."""
+    widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
+    lines = []
+    for row in [header, *rows]:
+        cells = [str(cell).ljust(width) for cell, width in zip(row[:-1], widths, strict=False)]
+        lines.append("  ".join([*cells, str(row[-1])]).rstrip())
+    return "\n".join(lines)
+
+
+def _short(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def sources_table(rows: Sequence[SourceRow]) -> str:
+    """The ``feedpub sources`` table: URL, state, status, title, last checked, cited by."""
+    header = ("URL", "STATE", "STATUS", "TITLE", "CHECKED", "CITED BY")
+    body = [
+        (r.url, r.state, r.status, _short(r.title, 40), r.checked, ", ".join(r.cited_by))
+        for r in rows
+    ]
+    return format_table(header, body)
+
+
+def problems_table(report: PullReport) -> str:
+    """The table ``pull`` ends with: every dead, moved or failing source and who cites it."""
+    header = ("STATE", "STATUS", "URL", "DETAIL", "CITED BY")
+    body = []
+    for record in report.problems():
+        detail = f"→ {record.moved_to}" if record.state == "moved" else (record.error or "")
+        status = str(record.status) if record.status is not None else "-"
+        cited_by = ", ".join(report.cited_by.get(record.url, ()))
+        body.append((record.state, status, record.url, detail, cited_by))
+    return format_table(header, body) if body else ""
 
 
 # --- publish -------------------------------------------------------------------------------
 
 
-class PublishProgress:
-    """A progress bar per target on a terminal; nothing otherwise (the summary line says it all)."""
+class ProgressBar:
+    """Click progress bars on stderr, a new one per label (``publish``: one per target)."""
 
-    def __init__(self) -> None:
+    def __init__(self, label: str = "") -> None:
         self.bar: Any = None
-        self.target = ""
+        self.label = label
 
     def __call__(self, target: str, path: str, done: int, total: int) -> None:
-        if self.bar is None or self.target != target:
+        self.step(target, total, path)
+
+    def pulled(self, done: int, total: int) -> None:
+        self.step(self.label, total)
+
+    def step(self, label: str, total: int, item: str | None = None) -> None:
+        if self.bar is None or self.label != label:
             self.finish()
-            self.target = target
-            self.bar = click.progressbar(length=total, label=target, file=sys.stderr)
+            self.label = label
+            self.bar = click.progressbar(length=total, label=label, file=sys.stderr)
             self.bar.__enter__()
-        self.bar.update(1, path)
+        self.bar.update(1, item)
 
     def finish(self) -> None:
         if self.bar is not None:
@@ -362,7 +454,7 @@ def publish_command(
     """Upload the output to the targets in feedpub.yaml (all, or the TARGETs named): changed files only."""
     from feedpub.publish import PublishOptions, PublishReport, publish
 
-    progress = PublishProgress() if sys.stderr.isatty() and not opts.quiet and not dry_run else None
+    progress = ProgressBar() if sys.stderr.isatty() and not opts.quiet and not dry_run else None
 
     def on_report(report: PublishReport) -> None:
         if progress is not None:

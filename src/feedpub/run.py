@@ -139,7 +139,7 @@ def run(
 def _pull(root: Path, now: datetime | None) -> str:
     from feedpub.pipeline import load_compiled
     from feedpub.sources import LOCK_NAME, PullOptions, collect_citations
-    from feedpub.sources import pull as pull_sources
+    from feedpub.sources.pull import pull as pull_sources
 
     # Through the parse cache: an idle cron run must not parse every entry again.
     publication, _parts, _hashes = load_compiled(root)
@@ -147,7 +147,7 @@ def _pull(root: Path, now: datetime | None) -> str:
     if not citations:
         return ""
     options = PullOptions.from_settings(publication.settings.sources)
-    report = pull_sources(citations, root / LOCK_NAME, options, now=now, progress=False)
+    report = pull_sources(citations, root / LOCK_NAME, options, now=now)
     for problem in report.problems():
         log.warning("%s", problem)
     if report.fetched or report.dead or report.moved or report.removed:

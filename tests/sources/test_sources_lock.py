@@ -153,3 +153,22 @@ def test_lock_that_is_not_utf8_is_corrupt(tmp_path: Path) -> None:
     with pytest.raises(SourcesError) as caught:
         load_lock(lock)
     assert caught.value.problems[0].message.startswith("cannot read it: 'utf-8' codec")
+
+
+def test_a_build_imports_neither_requests_nor_the_fetcher(sample: Path) -> None:
+    """Normalising URLs and reading the lock live low in the import graph, apart from HTTP."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "from feedpub.cli import main\n"
+        f"code = main(['--root', {str(sample)!r}, '-q', 'build'])\n"
+        "loaded = sorted(m for m in sys.modules if m.split('.')[0] in ('requests', 'urllib3')"
+        " or m in ('feedpub.sources.fetch', 'feedpub.sources.pull'))\n"
+        "print(code, loaded)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=False, timeout=60
+    )
+    assert (done.stdout, done.stderr) == ("0 []\n", "")

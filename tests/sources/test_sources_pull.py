@@ -10,7 +10,8 @@ import pytest
 from sources_server import CHECKED, NOW, LoopbackServer, Reply
 
 from feedpub.model import SourceRecord
-from feedpub.sources import USER_AGENT, PullOptions, load_lock, pull
+from feedpub.sources import USER_AGENT, PullOptions, load_lock
+from feedpub.sources.pull import pull
 
 HTML = {"Content-Type": "text/html; charset=utf-8"}
 
@@ -367,9 +368,9 @@ def test_loopback_is_refused_unless_allowed(
 
 
 def test_redirect_into_private_address_is_refused(lock: Path, options: PullOptions) -> None:
-    from feedpub.sources import _Failure, _Fetcher
+    from feedpub.sources.fetch import Failure, Fetcher
 
-    fetcher = _Fetcher(replace(options, allow_private=False))
+    fetcher = Fetcher(replace(options, allow_private=False))
     for target in (
         "http://10.0.0.1/",
         "http://[::1]/",
@@ -378,7 +379,7 @@ def test_redirect_into_private_address_is_refused(lock: Path, options: PullOptio
         "http://[::ffff:127.0.0.1]/",
         "http://0.0.0.0/",
     ):
-        with pytest.raises(_Failure, match=r"refused: .* is a private or loopback address"):
+        with pytest.raises(Failure, match=r"refused: .* is a private or loopback address"):
             fetcher.check_url(target)
     assert fetcher.check_url("https://93.184.215.14/") == ("https", "93.184.215.14")
 
@@ -520,10 +521,10 @@ def test_address_reached_is_checked_again_after_connecting(
     server: LoopbackServer, lock: Path, options: PullOptions
 ) -> None:
     """DNS rebinding: the name looked public when checked, the connection lands on loopback."""
-    from feedpub.sources import _Fetcher
+    from feedpub.sources.fetch import Fetcher
 
     server.route("/inside", Reply(body=b"<title>Secret</title>", headers=HTML))
-    fetcher = _Fetcher(replace(options, allow_private=False))
+    fetcher = Fetcher(replace(options, allow_private=False))
     fetcher._resolved[("localhost", server.port)] = [
         "93.184.215.14"
     ]  # what a rebinding DNS said first
@@ -558,17 +559,18 @@ def test_concurrent_pull_beats_sequential_by_five_and_304s_send_no_bodies(
     assert again.elapsed <= count * delay / 5
 
 
-def test_progress_bar_goes_to_stderr(
+def test_progress_is_reported_once_per_url_and_nothing_is_printed(
     server: LoopbackServer, lock: Path, options: PullOptions, capsys: pytest.CaptureFixture[str]
 ) -> None:
     urls = {
         server.route(f"/p{i}", Reply(body=b"<title>P</title>", headers=HTML)): ["e"]
         for i in range(3)
     }
-    report = pull(urls, lock, options, now=NOW, progress=True)
-    out, err = capsys.readouterr()
-    assert (report.fetched, out) == (3, "")
-    assert "pulling sources" in err
+    calls: list[tuple[int, int]] = []
+    report = pull(
+        urls, lock, options, now=NOW, progress=lambda done, total: calls.append((done, total))
+    )
+    assert (report.fetched, calls, capsys.readouterr()) == (3, [(1, 3), (2, 3), (3, 3)], ("", ""))
 
 
 def test_tls_failure_is_dead(server: LoopbackServer, lock: Path, options: PullOptions) -> None:

@@ -1,0 +1,200 @@
+"""Citations and the lock in, an updated lock and a report out: the due URLs fetched concurrently."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from feedpub.model import SourceRecord
+from feedpub.sources.fetch import Fetcher, Outcome, PullOptions
+from feedpub.sources.lock import GOOD_STATES, load_lock, save_lock
+from feedpub.sources.urls import merge_citations
+
+log = logging.getLogger("feedpub")
+
+Progress = Callable[[int, int], None]  # (done, total), called as each URL completes
+
+
+@dataclass
+class PullReport:
+    """What one pull did; ``records`` is what ``sources.lock`` now holds."""
+
+    records: dict[str, SourceRecord]
+    cited_by: dict[str, tuple[str, ...]]
+    fetched: int = 0  # answered with a body
+    unchanged: int = 0  # answered 304 Not Modified
+    dead: int = 0
+    moved: int = 0
+    transient: int = 0  # failing now; the last good record is kept
+    fresh: int = 0  # younger than max-age: not checked
+    removed: int = 0  # no longer cited: dropped from the lock
+    bytes_received: int = 0
+    requests: int = 0
+    elapsed: float = 0.0
+
+    def summary(self) -> str:
+        """``n fetched, n unchanged, n dead, n moved`` plus what else happened."""
+        text = (
+            f"{self.fetched} fetched, {self.unchanged} unchanged, "
+            f"{self.dead} dead, {self.moved} moved"
+        )
+        if self.transient:
+            text += f", {self.transient} failing (last good record kept)"
+        if self.fresh:
+            text += f", {self.fresh} still fresh"
+        return text
+
+    def problems(self) -> list[SourceRecord]:
+        """Records that need a look: dead, moved or failing, sorted by URL."""
+        return [
+            r for _, r in sorted(self.records.items()) if r.state in ("dead", "moved", "transient")
+        ]
+
+    @property
+    def any_dead(self) -> bool:
+        return any(r.state == "dead" for r in self.records.values())
+
+
+def format_time(moment: datetime) -> str:
+    """RFC 3339 in UTC, to the second: ``2025-05-17T15:00:00Z``."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _parse_time(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _is_due(record: SourceRecord | None, options: PullOptions, now: datetime) -> bool:
+    """New, failing (transient) or older than max-age; everything with ``--all``."""
+    if record is None or options.check_all or record.state in ("new", "transient"):
+        return True
+    checked = _parse_time(record.checked)
+    return checked is None or now - checked >= timedelta(days=options.max_age_days)
+
+
+def _merge(outcome: Outcome, previous: SourceRecord | None, checked: str) -> SourceRecord:
+    """The new record: what the fetch learned, over what the lock knew where the fetch learned nothing."""
+    record = replace(outcome.record, checked=checked)
+    good = previous is not None and previous.state in GOOD_STATES
+    if outcome.kind == "unchanged" and previous is not None:
+        # RFC 9110 §15.4.5: a 304 may update validators; the page's metadata stays as it was.
+        return replace(
+            previous,
+            state=record.state,
+            final_url=record.final_url,
+            moved_to=record.moved_to,
+            etag=record.etag or previous.etag,
+            last_modified=record.last_modified or previous.last_modified,
+            checked=checked,
+            error=None,
+        )
+    if outcome.kind == "transient" and good and previous is not None:
+        return replace(
+            previous, state="transient", status=record.status, error=record.error, checked=checked
+        )
+    if outcome.kind in ("dead", "transient") and previous is not None:
+        # Keep the last known title so a dead link still reads as what it was.
+        return replace(
+            record,
+            title=previous.title,
+            site_name=previous.site_name,
+            description=previous.description,
+            published=previous.published,
+            language=previous.language,
+        )
+    return record
+
+
+def pull(
+    citations: Mapping[str, Sequence[str]],
+    lock_path: Path,
+    options: PullOptions,
+    *,
+    now: datetime | None = None,
+    progress: Progress | None = None,
+) -> PullReport:
+    """Fetch the cited URLs that are due, update ``sources.lock``, and report what changed."""
+    started = time.monotonic()
+    moment = now if now is not None else datetime.now(UTC)
+    checked = format_time(moment)
+    known = load_lock(lock_path)  # raises on a corrupt lock, which is then never overwritten
+    cited_by = merge_citations(citations)
+    due = [url for url in cited_by if _is_due(known.get(url), options, moment)]
+    report = PullReport(records={}, cited_by=cited_by)
+    report.fresh = len(cited_by) - len(due)
+    report.removed = sum(1 for url in known if url not in cited_by)
+    records = {url: known[url] for url in cited_by if url in known}
+    fetcher = Fetcher(options)
+    log.debug("pulling %d of %d cited URLs", len(due), len(cited_by))
+    try:
+        for outcome in _run(fetcher, due, known, options, progress):
+            records[outcome.url] = _merge(outcome, known.get(outcome.url), checked)
+            report.bytes_received += outcome.bytes
+            report.requests += outcome.requests
+            if outcome.kind == "fetched":
+                report.fetched += 1
+            elif outcome.kind == "unchanged":
+                report.unchanged += 1
+            log.debug("%s: %s", outcome.url, records[outcome.url].state)
+    finally:
+        fetcher.close()
+    for url in due:
+        state = records[url].state
+        report.dead += state == "dead"
+        report.moved += state == "moved"
+        report.transient += state == "transient"
+    report.records = dict(sorted(records.items()))
+    save_lock(lock_path, report.records)
+    report.elapsed = time.monotonic() - started
+    return report
+
+
+def interleave_hosts(urls: Sequence[str]) -> list[str]:
+    """URLs taken round-robin by host.
+
+    In cited order, a host cited a hundred times would fill every worker, all but ``per_host``
+    of them waiting on its slot while other hosts' URLs sit in the queue.
+    """
+    by_host: dict[str, list[str]] = {}
+    for url in urls:
+        by_host.setdefault(urlsplit(url).hostname or "", []).append(url)
+    queues = list(by_host.values())
+    out: list[str] = []
+    for round_index in range(max((len(q) for q in queues), default=0)):
+        out.extend(q[round_index] for q in queues if round_index < len(q))
+    return out
+
+
+def _run(
+    fetcher: Fetcher,
+    due: Sequence[str],
+    known: Mapping[str, SourceRecord],
+    options: PullOptions,
+    progress: Progress | None,
+) -> Iterator[Outcome]:
+    """Fetch ``due`` on a bounded pool; yield outcomes as they complete."""
+    if not due:
+        return
+    workers = max(1, min(options.workers, len(due)))
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="feedpub-pull")
+    try:
+        futures = [pool.submit(fetcher.fetch, url, known.get(url)) for url in interleave_hosts(due)]
+        for done, future in enumerate(as_completed(futures), start=1):
+            if progress is not None:
+                progress(done, len(futures))
+            yield future.result()
+    finally:
+        # On Ctrl-C, drop the queue: only fetches already running finish (each within timeouts).
+        pool.shutdown(wait=True, cancel_futures=True)
