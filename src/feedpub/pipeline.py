@@ -25,6 +25,7 @@ from feedpub.render.briefing import (
     newest_change,
     render_local,
 )
+from feedpub.render.discover import PROTOCOL_LIMITS, SitemapLimits, render_discovery
 from feedpub.render.jsonfeed import render_json_feed
 from feedpub.render.site import render_site
 from feedpub.render.xmlfeeds import render_xml_feeds
@@ -72,10 +73,12 @@ def render_publication(
     now: datetime,
     lookup: Callable[[str], SourceRecord | None] | None = None,
     parts: Mapping[str, LocalParts] | None = None,
+    sitemap_limits: SitemapLimits = PROTOCOL_LIMITS,
 ) -> dict[str, bytes]:
     """Every output file by its path relative to the output folder.
 
     ``parts`` holds entries already rendered on their own (by worker processes or the cache).
+    Files in static/ win over generated ones of the same name (a hand-written robots.txt).
     """
     settings = pub.settings
     find = lookup or (lambda url: None)
@@ -104,6 +107,9 @@ def render_publication(
             files[f"{feed.id}/{FEED_FILES['json']}"] = render_json_feed(feed, settings, chosen)
     files.update(render_site(settings, pub.feeds, briefings, per_feed))
     files.update(_static_files(settings.root / STATIC_DIR))
+    files.update(
+        render_discovery(settings, pub.feeds, [b.entry for b in briefings], files, sitemap_limits)
+    )
     return files
 
 

@@ -41,7 +41,7 @@ def test_build_root_option_after_the_command(
 ) -> None:
     code, out, err = run(["build", "--root", str(mini), "--now", "2026-01-01T00:00:00Z"], capsys)
     assert (code, err) == (0, "")
-    assert out == "built 2 feeds from 2 entries into public/: 11 written, 0 unchanged, 0 removed\n"
+    assert out == "built 2 feeds from 2 entries into public/: 14 written, 0 unchanged, 0 removed\n"
     code, out, _ = run(["--root", str(mini), "build", "--now", "2026-01-01T00:00:00Z"], capsys)
     assert out == "public/ is up to date (2 entries, 2 feeds)\n"
 

@@ -32,6 +32,7 @@ CONTENT_TYPES = {
     ".xsl": "application/xslt+xml",
     ".xslt": "application/xslt+xml",
     ".txt": "text/plain; charset=utf-8",
+    ".opml": "text/x-opml; charset=utf-8",
     ".webmanifest": "application/manifest+json",
     ".png": "image/png",
     ".jpg": "image/jpeg",
