@@ -7,7 +7,6 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from email.utils import format_datetime
 from xml.sax.saxutils import quoteattr
 
 from feedpub.model import FEED_FILES, Entry, FeedSpec, Settings
@@ -135,11 +134,10 @@ def preferred_format(feed: FeedSpec) -> str:
     return feed.formats[0]
 
 
-def render_opml(
-    settings: Settings, feeds: Sequence[FeedSpec], updated: datetime | None = None
-) -> bytes:
+def render_opml(settings: Settings, feeds: Sequence[FeedSpec]) -> bytes:
     """OPML 2.0 subscription list: one ``type="rss"`` outline per feed (the spec's type for
-    every feed format), with its title, feed URL, page URL and description."""
+    every feed format), with its title, feed URL, page URL and description. It carries no
+    date, so it changes only when the feeds do."""
     base = settings.base_url
     lines = [
         '<?xml version="1.0" encoding="UTF-8"?>',
@@ -147,8 +145,6 @@ def render_opml(
         "<head>",
         f"<title>{escape(settings.title)}</title>",
     ]
-    if updated is not None:
-        lines.append(f"<dateModified>{format_datetime(updated.astimezone(UTC))}</dateModified>")
     lines.append(f"<ownerName>{escape(settings.author.name)}</ownerName>")
     lines.append("<docs>https://opml.org/spec2.opml</docs>")
     lines += ["</head>", "<body>"]
@@ -186,10 +182,9 @@ def render_discovery(
     """The sitemap (over every HTML page in ``files``), robots.txt and feeds.opml; a file of
     the same name already in ``files`` (say, from static/) is kept instead."""
     pages = page_lastmods(files, entries)
-    newest = max((e.changed for e in entries), default=None)
     made: dict[str, bytes] = {
         ROBOTS_NAME: render_robots(settings.base_url),
-        OPML_NAME: render_opml(settings, feeds, newest),
+        OPML_NAME: render_opml(settings, feeds),
     }
     if SITEMAP_NAME not in files:
         made.update(render_sitemaps(settings.base_url, pages, limits))
