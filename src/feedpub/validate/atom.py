@@ -149,13 +149,8 @@ def check(root: Element, size: int, report: Report) -> None:
                 'feed\'s self link has type="application/atom+xml"',
                 el.sourceline,
             )
+    # RFC 4287 §4.1.1: the feed needs an author only when some entry lacks one.
     feed_has_author = "author" in found
-    if not feed_has_author and not entries:
-        report.error(
-            "missing-author",
-            "<feed> has no <author> and no entries that have one; add an <author> to the feed",
-            root.sourceline,
-        )
     ids: dict[tuple[str, str], int | None] = {}
     id_pairs: list[tuple[str, str, int | None]] = []
     for entry in entries:
@@ -178,10 +173,12 @@ def _container(
         ns, local = split(child.tag)
         if ns != ATOM:
             if ns == "" and ":" not in local:
-                report.error(
-                    "unknown-element",
-                    f"<{local}> is in no namespace; Atom elements "
-                    f"are in {ATOM}, extensions in their own namespace",
+                # RFC 4287 §6.4: foreign markup in no namespace is allowed, but no reader
+                # can tell which vocabulary it belongs to.
+                report.warning(
+                    "undeterminable-vocabulary",
+                    f"<{local}> is in no namespace, so readers cannot tell what it means; "
+                    "put extension elements in their own namespace",
                     child.sourceline,
                 )
             continue
@@ -229,8 +226,9 @@ def _element(el: Element, local: str, parent: str, report: Report) -> None:
                 "missing-attribute", "<category> has no term attribute; add it", el.sourceline
             )
         scheme = el.get("scheme")
-        if scheme is not None and iri_problem(scheme) is not None:
-            report.error("invalid-iri", f"<category> scheme {iri_problem(scheme)}", el.sourceline)
+        problem = None if scheme is None else url_problem(scheme, absolute=False)
+        if problem is not None:
+            report.error("invalid-iri", f"<category> scheme {problem}", el.sourceline)
     elif local in ("icon", "logo"):
         value = _plain(el, report)
         if value is not None and url_problem(value, absolute=False) is not None:
@@ -427,14 +425,17 @@ def _content(el: Element, report: Report) -> None:
     """RFC 4287 §4.1.3: type and src rules for atom:content."""
     kind = el.get("type", "text")
     src = el.get("src")
+    if src is not None and (el.get("type") is None or kind in ("text", "html", "xhtml")):
+        # RFC 4287 §4.1.3.1: with src, type SHOULD be given, as a MIME type.
+        report.warning(
+            "src-content-type",
+            "<content> with src should say what it links to with a MIME type, "
+            'such as type="text/html"',
+            el.sourceline,
+        )
     if kind in ("text", "html", "xhtml"):
         if src is not None:
-            report.error(
-                "invalid-type",
-                f"<content> with src must have a MIME type, not "
-                f'type="{kind}"; write e.g. type="text/html"',
-                el.sourceline,
-            )
+            _src(el, src, report)
         elif kind == "xhtml":
             _xhtml_div(el, "<content>", report)
         elif has_child_elements(el):
@@ -458,15 +459,20 @@ def _content(el: Element, report: Report) -> None:
         )
         return
     if src is not None:
-        if (el.text or "").strip() or has_child_elements(el):
-            report.error(
-                "content-not-empty",
-                "<content> with src must be empty; move the text into <summary>",
-                el.sourceline,
-            )
-        problem = url_problem(src, absolute=False)
-        if problem is not None:
-            report.error("invalid-url", f"<content> src {problem}", el.sourceline)
+        _src(el, src, report)
+
+
+def _src(el: Element, src: str, report: Report) -> None:
+    """RFC 4287 §4.1.3.2: content with src is empty; src is an IRI reference."""
+    if (el.text or "").strip() or has_child_elements(el):
+        report.error(
+            "content-not-empty",
+            "<content> with src must be empty; move the text into <summary>",
+            el.sourceline,
+        )
+    problem = url_problem(src, absolute=False)
+    if problem is not None:
+        report.error("invalid-url", f"<content> src {problem}", el.sourceline)
 
 
 def _needs_summary(content: Element) -> bool:

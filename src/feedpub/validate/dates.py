@@ -24,10 +24,14 @@ NAMED_ZONES = {
     "Z": 0,
 }
 
+# RFC 822 §5.1: hours, minutes and seconds are two digits each; the zone is required, but a
+# date without one is only "problematic" (W3C) since readers assume GMT.
 _RFC822 = re.compile(
     r"\s*(?:(?P<dow>[A-Za-z]+)\s*,\s*)?(?P<day>\d{1,2})\s+(?P<mon>[A-Za-z]+)\s+(?P<year>\d+)"
-    r"\s+(?P<h>\d{1,2}):(?P<m>\d{2})(?::(?P<s>\d{2}))?\s+(?P<zone>[A-Za-z]+|[+-]\d{4})\s*"
+    r"\s+(?P<h>\d{2}):(?P<m>\d{2})(?::(?P<s>\d{2}))?(?:\s+(?P<zone>[A-Za-z]+|[+-]\d{4}))?\s*"
 )
+# RFC 822 §3.4.3: comments in parentheses may appear between tokens (and nest).
+_COMMENT = re.compile(r"\([^()]*\)")
 _RFC3339 = re.compile(
     r"(?P<y>\d{4})-(?P<mo>\d{2})-(?P<d>\d{2})(?P<t>[Tt])(?P<h>\d{2}):(?P<mi>\d{2}):(?P<s>\d{2})"
     r"(?P<frac>\.\d+)?(?P<zone>[Zz]|[+-]\d{2}:\d{2})"
@@ -68,6 +72,17 @@ def _build(
 
 def parse_rfc822(text: str) -> Parsed:
     """An RSS 2.0 date: RFC 822 §5 with four-digit years preferred (RSS 2.0 spec)."""
+    warning = None
+    if "(" in text:
+        bare = text
+        while True:
+            stripped = _COMMENT.sub(" ", bare)
+            if stripped == bare:
+                break
+            bare = stripped
+        if bare != text:
+            warning = "comments in a date confuse many readers; remove the text in parentheses"
+        text = bare
     m = _RFC822.fullmatch(text)
     if m is None:
         return Parsed(
@@ -91,7 +106,6 @@ def parse_rfc822(text: str) -> Parsed:
             code="invalid-rfc822-date",
         )
     year_text = m["year"]
-    warning = None
     if len(year_text) == 2:
         year = 2000 + int(year_text) if int(year_text) < 50 else 1900 + int(year_text)
         warning = f"the year {year_text!r} has two digits; write all four ({year})"
@@ -102,7 +116,10 @@ def parse_rfc822(text: str) -> Parsed:
             None, f"the year {year_text!r} must have four digits", code="invalid-rfc822-date"
         )
     zone = m["zone"]
-    if zone[0] in "+-":
+    if zone is None:
+        offset = 0
+        warning = "the date has no time zone, so readers assume GMT; add one like '+0000'"
+    elif zone[0] in "+-":
         hours, minutes = int(zone[1:3]), int(zone[3:5])
         if minutes > 59:
             return Parsed(
@@ -111,9 +128,6 @@ def parse_rfc822(text: str) -> Parsed:
         offset = (hours * 60 + minutes) * (-1 if zone[0] == "-" else 1)
     elif zone.upper() in NAMED_ZONES:
         offset = NAMED_ZONES[zone.upper()] * 60
-    elif zone.upper() == "UTC":
-        offset = 0
-        warning = "'UTC' is not an RFC 822 zone; write '+0000' or 'GMT'"
     elif len(zone) == 1 and zone.upper() != "J":
         # RFC 1123 §5.2.14: the military letters were defined with the wrong sign; read as -0000.
         offset = 0
@@ -137,7 +151,8 @@ def parse_rfc822(text: str) -> Parsed:
         return Parsed(
             None, f"{text.strip()!r} is not a real date and time", code="invalid-rfc822-date"
         )
-    if dow is not None and DAYS[value.weekday()] != dow:
+    # Only a strictly formed date is held to its day name; a problematic one is warned about.
+    if dow is not None and warning is None and DAYS[value.weekday()] != dow:
         return Parsed(
             None,
             f"{value.day} {mon} {year} is a {DAYS[value.weekday()]}, not a {dow}; "

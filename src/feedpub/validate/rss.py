@@ -399,17 +399,19 @@ def _cloud(el: Element, report: Report) -> None:
                 "missing-attribute", f"<cloud> has no {attr} attribute; add it", el.sourceline
             )
     port = el.get("port")
-    if port is not None and not (port.isdigit() and 0 < int(port) < 65536):
+    if port is not None and not (port.strip().isdigit() and int(port) > 0):
         report.error(
             "invalid-attribute-value",
-            f"<cloud> port {port!r} must be a number from 1 to 65535",
+            f"<cloud> port {port!r} must be a positive whole number",
             el.sourceline,
         )
     protocol = el.get("protocol")
     if protocol is not None and protocol not in ("xml-rpc", "soap", "http-post"):
-        report.error(
-            "invalid-attribute-value",
-            f"<cloud> protocol {protocol!r} must be 'xml-rpc', 'soap' or 'http-post'",
+        # The spec names these three, but gives no closed list: a warning, not an error.
+        report.warning(
+            "unknown-protocol",
+            f"<cloud> protocol {protocol!r} is not one readers know; "
+            "use 'xml-rpc', 'soap' or 'http-post'",
             el.sourceline,
         )
 
@@ -435,6 +437,14 @@ def _skip(el: Element, unit: str, report: Report) -> None:
         else:
             ok = value in DAYS
             hint = "a day name like 'Monday'"
+        if value == "24":
+            # RSS 0.91 counted 1-24; RSS 2.0 counts 0-23, so 24 is read as midnight (0).
+            report.warning(
+                "midnight-as-24",
+                "<hour> 24 is the old way to write midnight; write 0",
+                child.sourceline,
+            )
+            value, ok = "0", True
         if not ok:
             report.error("out-of-range", f"<{unit}> {value!r} must be {hint}", child.sourceline)
         elif value in seen or (unit == "hour" and str(int(value)) in seen):
@@ -645,13 +655,8 @@ def _guid(el: Element, guids: dict[str, int | None], report: Report) -> None:
             "empty-element", "<guid> is empty; give each item a unique id", el.sourceline
         )
         return
-    if flag != "false" and url_problem(value) is not None:
-        report.error(
-            "invalid-permalink",
-            f"<guid> {value!r} is not a full URL, so it cannot be "
-            'a permalink; add isPermaLink="false" or use the item\'s URL',
-            el.sourceline,
-        )
+    if flag != "false":
+        _permalink(el, value, report)
     if value in guids:
         first = guids[value]
         report.error(
@@ -662,6 +667,24 @@ def _guid(el: Element, guids: dict[str, int | None], report: Report) -> None:
         )
     else:
         guids[value] = el.sourceline
+
+
+def _permalink(el: Element, value: str, report: Report) -> None:
+    """A guid that is a permalink (isPermaLink is true by default, RSS 2.0 §guid)."""
+    if value.lower().startswith(("tag:", "urn:uuid:")):
+        report.error(
+            "invalid-permalink",
+            f"<guid> {value!r} is an identifier, not a link, so it cannot be a "
+            'permalink; add isPermaLink="false"',
+            el.sourceline,
+        )
+    elif url_problem(value) is not None:
+        report.warning(
+            "invalid-permalink",
+            f"<guid> {value!r} is not a full URL, so readers cannot open it as "
+            'a permalink; add isPermaLink="false" or use the item\'s URL',
+            el.sourceline,
+        )
 
 
 def _enclosure(el: Element, report: Report) -> None:

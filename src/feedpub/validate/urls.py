@@ -3,21 +3,27 @@
 from __future__ import annotations
 
 import re
+from email.utils import getaddresses
+from urllib.parse import unquote
 
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
 # RFC 3986 §2: characters that never appear unescaped in a URI (IRIs add non-ASCII ones).
 _BAD_CHARS = re.compile(r"[\s<>\"{}|\\^`\x00-\x1f\x7f]")
-_EMAIL = re.compile(r"[^\s@()<>,;:\"\[\]]+@[^\s@()<>,;:\"\[\]]+\.[^\s@()<>,;:\"\[\]]+")
-_RSS_CONTACT = re.compile(rf"\s*(?:{_EMAIL.pattern}(?:\s*\([^()]*\))?|[^<>]*<{_EMAIL.pattern}>)\s*")
+# RFC 5322 addr-spec, loosely: a local part, "@", and a domain of one or more labels (a
+# single-label domain such as "jane@example" is syntactically valid).
+_EMAIL = re.compile(r"[^\s@()<>,;:\"\[\]]+@[\w\-]+(?:\.[\w\-]+)*")
 _MIME = re.compile(r"[A-Za-z0-9][\w!#$&^.+-]*/[A-Za-z0-9][\w!#$&^.+-]*(?:\s*;.*)?")
 _LANG = re.compile(r"[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*")
 
 
 def url_problem(value: str, *, absolute: bool = True) -> str | None:
-    """Why ``value`` is not a usable (absolute, when asked) URL, or None."""
+    """Why ``value`` is not a usable (absolute, when asked) URL, or None.
+
+    An empty relative reference is a same-document reference (RFC 3986 §4.4): fine.
+    """
     text = value.strip()
     if not text:
-        return "is empty; give a full URL"
+        return "is empty; give a full URL" if absolute else None
     if _BAD_CHARS.search(text):
         return f"{text!r} contains spaces or characters that must be percent-encoded"
     if _SCHEME.match(text) is None:
@@ -50,8 +56,21 @@ def is_email(value: str) -> bool:
 
 
 def is_rss_contact(value: str) -> bool:
-    """RSS 2.0 author/managingEditor/webMaster: an e-mail address, optionally with ``(Name)``."""
-    return _RSS_CONTACT.fullmatch(value) is not None
+    """RSS 2.0 author/managingEditor/webMaster: something that holds an e-mail address.
+
+    The spec asks for ``address (Name)``; the RSS Advisory Board profile and readers accept
+    ``Name <address>``, ``address, Name`` and RFC 2368 ``mailto:`` URLs (with ``?subject=…``)
+    too, so only a value with no address in it at all is wrong.
+    """
+    text = value.strip()
+    if text[:7].lower() == "mailto:":
+        text = unquote(text[7:]).split("?", 1)[0]
+    if "@" not in text:
+        return False
+    if not text.endswith(")"):
+        return True
+    # "address (Name)": the part before the comment must be an address.
+    return any(is_email(addr) for _, addr in getaddresses([text]))
 
 
 def is_mime_type(value: str) -> bool:
