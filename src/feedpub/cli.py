@@ -135,14 +135,19 @@ def print_problems(problems: Sequence[Problem]) -> None:
 @click.option(
     "--force", is_flag=True, help="Rebuild even when no input changed since the last build."
 )
+@click.option(
+    "--replace-output",
+    is_flag=True,
+    help="Replace an output folder that holds files feedpub did not write (they are deleted).",
+)
 @root_option
 @now_option
 @pass_options
-def build(opts: Options, force: bool, now: datetime | None) -> None:
+def build(opts: Options, force: bool, replace_output: bool, now: datetime | None) -> None:
     """Build every feed and the site into the output folder (default public/)."""
     from feedpub.pipeline import build as build_publication
 
-    result = build_publication(opts.root, now=now, force=force)
+    result = build_publication(opts.root, now=now, force=force, replace_output=replace_output)
     print_problems(result.warnings)
     opts.say(result.summary())
 

@@ -28,6 +28,7 @@ from feedpub.model import (
     Source,
     SourcesSettings,
 )
+from feedpub.output import output_problem
 from feedpub.text import clean_text
 
 SETTINGS_FILE = "feedpub.yaml"
@@ -294,6 +295,10 @@ def _load_settings(root: Path, problems: list[Problem]) -> Settings | None:
     sources = _sources_settings(checker, data.get("sources"))
     targets = _targets(checker, data.get("targets"))
     output = checker.string(data, [], "output", "public") or "public"
+    output_path = (root / output).resolve()
+    wrong = output_problem(root.resolve(), output_path, output)
+    if wrong:
+        checker.error(["output"], wrong)
     return Settings(
         root=root.resolve(),
         title=title,
@@ -303,7 +308,7 @@ def _load_settings(root: Path, problems: list[Problem]) -> Settings | None:
         timezone=zone,
         timezone_name=zone_name,
         description=checker.string(data, [], "description"),
-        output=(root / output).resolve(),
+        output=output_path,
         since=since,
         sources=sources,
         targets=targets,

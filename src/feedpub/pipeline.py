@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
-import shutil
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -14,10 +12,10 @@ from pathlib import Path
 from feedpub import stamp
 from feedpub.entries import compile_entries
 from feedpub.errors import BuildError, Problem, ValidationFailed
-from feedpub.faults import checkpoint
 from feedpub.ledger import LEDGER_NAME, load_ledger, save_ledger, track_edits
 from feedpub.load import due_entries, feed_entries, load_publication, load_settings
 from feedpub.model import FEED_FILES, Entry, Publication, Settings, SourceRecord
+from feedpub.output import claim, write_output
 from feedpub.render.briefing import (
     Briefing,
     LocalParts,
@@ -151,18 +149,25 @@ def validate_feeds(files: Mapping[str, bytes], output: Path, now: datetime) -> l
 
 
 def build(
-    root: Path, *, now: datetime | None = None, validate: bool = True, force: bool = False
+    root: Path,
+    *,
+    now: datetime | None = None,
+    validate: bool = True,
+    force: bool = False,
+    replace_output: bool = False,
 ) -> BuildResult:
     """Build ``root`` into its output folder; on any problem the old output stays untouched.
 
     When no input changed since the last build (and no scheduled entry fell due), the
     output is left as it is without reading a single entry; ``force`` builds regardless.
+    An output folder feedpub did not write is refused unless ``replace_output``.
     """
     moment = now or datetime.now(UTC)
     started = stamp.now_ns()
     inputs = stamp.input_state(root)
+    settings = load_settings(root)
+    claim(root, settings.output, replace=replace_output)
     if not force:
-        settings = load_settings(root)
         fresh = stamp.still_fresh(root, settings.output, moment)
         if fresh is not None:
             return BuildResult(
@@ -199,7 +204,12 @@ def build(
         edited=tracked.edited,
         fingerprint=output_fingerprint(files),
     )
-    write_output(output, files, result)
+    counts = write_output(output, files)
+    result.written, result.unchanged, result.removed = (
+        counts.written,
+        counts.unchanged,
+        counts.removed,
+    )
     try:
         save_ledger(ledger_path, tracked.records, ledger)
     except OSError as exc:
@@ -253,99 +263,3 @@ def _lookup(records: Mapping[str, SourceRecord]) -> Callable[[str], SourceRecord
     from feedpub.sources import normalise_url
 
     return lambda url: records.get(normalise_url(url))
-
-
-# --- the atomic swap ------------------------------------------------------------------------
-
-
-def _siblings(output: Path) -> tuple[Path, Path]:
-    return output.with_name(f".{output.name}.new"), output.with_name(f".{output.name}.old")
-
-
-def recover(output: Path) -> None:
-    """Finish or undo a swap that a killed build left half done."""
-    new, old = _siblings(output)
-    if not output.exists() and old.is_dir():
-        os.replace(old, output)
-    for leftover in (new, old):
-        if leftover.exists():
-            shutil.rmtree(leftover, ignore_errors=True)
-
-
-def write_output(output: Path, files: Mapping[str, bytes], result: BuildResult) -> None:
-    """Write ``files`` as the new content of ``output`` in one swap.
-
-    Unchanged files are hard-linked from the old output so they keep their modification time;
-    when nothing changed at all the old folder is left exactly as it is.
-    """
-    try:
-        recover(output)
-        old_files = _existing_files(output)
-        changed = {rel for rel, data in files.items() if not _same(output / rel, data)}
-        removed = old_files - set(files)
-        result.written, result.removed = len(changed), len(removed)
-        result.unchanged = len(files) - len(changed)
-        if not changed and not removed:
-            return
-        new, old = _siblings(output)
-        new.mkdir(parents=True)
-        made: set[Path] = set()
-        for rel in sorted(files):
-            dest = new / rel
-            if dest.parent not in made:
-                dest.parent.mkdir(parents=True, exist_ok=True)
-                made.add(dest.parent)
-            if rel in changed or not _link(output / rel, dest):
-                _write_new(dest, files[rel])
-        checkpoint("build-swap")
-        if output.exists():
-            os.replace(output, old)
-        os.replace(new, output)
-        shutil.rmtree(old, ignore_errors=True)
-    except OSError as exc:
-        new, _old = _siblings(output)
-        shutil.rmtree(new, ignore_errors=True)
-        recover(output)
-        where = exc.filename or output
-        raise BuildError(
-            f"cannot write the output in {where}: {exc.strerror or exc}; the old output was kept"
-        ) from exc
-
-
-def _existing_files(output: Path) -> set[str]:
-    found: set[str] = set()
-    for directory, _subdirs, names in os.walk(output):
-        prefix = os.path.relpath(directory, output).replace(os.sep, "/")
-        prefix = "" if prefix == "." else prefix + "/"
-        found.update(prefix + name for name in names)
-    return found
-
-
-def _same(path: Path, data: bytes) -> bool:
-    try:
-        with open(path, "rb") as handle:
-            if os.fstat(handle.fileno()).st_size != len(data):
-                return False
-            return handle.read() == data
-    except OSError:
-        return False
-
-
-def _write_new(path: Path, data: bytes) -> None:
-    # Plain os calls: creating files dominates a cold build on slow disks, so skip the
-    # buffered-file layer (the folder is new, so the file cannot exist yet).
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-    try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view) :]
-    finally:
-        os.close(fd)
-
-
-def _link(source: Path, dest: Path) -> bool:
-    try:
-        os.link(source, dest)
-        return True
-    except OSError:
-        return False

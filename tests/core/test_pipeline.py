@@ -10,7 +10,8 @@ import pytest
 
 from feedpub import pipeline
 from feedpub.errors import BuildError, InputError, ValidationFailed
-from feedpub.pipeline import build, recover
+from feedpub.output import recover
+from feedpub.pipeline import build
 from tests.conftest import NOW
 
 

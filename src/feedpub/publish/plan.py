@@ -12,6 +12,7 @@ from pathlib import Path, PurePosixPath
 
 from feedpub.errors import PublishError, UsageError
 from feedpub.faults import checkpoint
+from feedpub.output import MARKER as OUTPUT_MARKER
 from feedpub.publish.base import MANIFEST_NAME, LocalFile, Target
 from feedpub.publish.retry import RetryPolicy, retry
 
@@ -126,7 +127,7 @@ def scan_output(
         for name in sorted(names):
             source = Path(folder) / name
             rel = source.relative_to(output).as_posix()
-            if rel == MANIFEST_NAME or not source.is_file():
+            if rel in (MANIFEST_NAME, OUTPUT_MARKER) or not source.is_file():
                 continue
             data = source.read_bytes()
             ctype = content_type(rel)

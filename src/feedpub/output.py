@@ -1,0 +1,213 @@
+"""The output folder: whether feedpub may replace it, and the swap that puts a new build in its place.
+
+feedpub owns an output folder when it holds the ``.feedpub-output`` marker (every build
+writes one), when it is empty or missing, or when the last build stamp names this very
+folder (outputs built before the marker existed). Anything else belongs to someone else
+and is only replaced when the user says so (``build --replace-output``).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from feedpub.errors import BuildError, Location, Problem, UsageError, display_path
+from feedpub.faults import checkpoint
+
+MARKER = ".feedpub-output"  # in every output folder feedpub writes; never published
+MARKER_TEXT = (
+    b"This folder is the output of feedpub: every build replaces all of it.\n"
+    b"Edit the publication's entries/, feeds/ and static/ instead.\n"
+)
+# Folders of the publication that an output must never be, nor be inside.
+INPUT_FOLDERS = ("feeds", "entries", "static", "templates", ".feedpub")
+
+
+def output_problem(root: Path, output: Path, setting: str) -> str | None:
+    """Why ``output`` (resolved) cannot be the output folder of ``root`` (resolved), or None."""
+    shown = f"{setting!r}" if setting != "public" else "'public' (the default)"
+    if output == root:
+        return (
+            f"{shown} is the publication root itself; a build replaces its output folder, "
+            "which would delete feedpub.yaml, feeds/ and entries/; expected a folder of its own "
+            "such as public"
+        )
+    if root.is_relative_to(output):
+        return (
+            f"{shown} is {output}, which holds the publication; a build replaces its output "
+            "folder, which would delete the publication; expected a folder of its own such as public"
+        )
+    for name in INPUT_FOLDERS:
+        if output.is_relative_to(root / name):
+            where = f"the {name}/ folder" if output == root / name else f"inside {name}/"
+            return (
+                f"{shown} is {where}, which the build reads (a build replaces its output "
+                "folder); expected a folder of its own such as public"
+            )
+    return None
+
+
+@dataclass(frozen=True)
+class Counts:
+    written: int = 0
+    unchanged: int = 0
+    removed: int = 0
+
+
+def claim(root: Path, output: Path, *, replace: bool) -> None:
+    """Return when feedpub may replace ``output``; UsageError (exit 2) when it is someone else's."""
+    shown = display_path(output, root) + "/"
+    try:
+        info = os.stat(output)
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise _refuse(root, f"{shown} cannot be looked at: {exc.strerror}") from exc
+    if not os.path.isdir(output):
+        raise _refuse(root, f"{shown} is a file, not a folder; expected a folder for the output")
+    if os.path.isfile(output / MARKER) or replace:
+        return
+    with os.scandir(output) as items:
+        if next(items, None) is None:
+            return
+    if _named_by_stamp(root, info):
+        return
+    raise _refuse(
+        root,
+        f"{shown} already holds files that feedpub did not write (it has no {MARKER} "
+        "marker), and a build replaces everything in it; choose a new or empty folder, or run "
+        "'feedpub build --replace-output' once to hand this folder over to feedpub",
+    )
+
+
+def _named_by_stamp(root: Path, info: os.stat_result) -> bool:
+    """The last build stamp (from before the marker existed) names this very folder."""
+    from feedpub.stamp import read_stamp
+
+    stamp = read_stamp(root)
+    if stamp is None or not stamp.output:
+        return False
+    return stamp.output.split(":")[:2] == [str(info.st_dev), str(info.st_ino)]
+
+
+def _refuse(root: Path, message: str) -> UsageError:
+    """The problem located at ``output:`` in feedpub.yaml (or at the file, when it is not set)."""
+    from feedpub import yamlfile
+    from feedpub.load import SETTINGS_FILE, _checker_for
+
+    checker = _checker_for(root, SETTINGS_FILE)
+    try:
+        data = yamlfile.parse(checker.text)
+    except yamlfile.YamlSyntaxError:
+        data = None
+    if isinstance(data, dict) and "output" in data:
+        checker.error(["output"], message)
+        problem = checker.problems[0]
+    else:
+        problem = Problem(Location(SETTINGS_FILE), f"output (not set, so public): {message}")
+    return UsageError("the output folder is not feedpub's; nothing was built", [problem])
+
+
+# --- the atomic swap ------------------------------------------------------------------------
+
+
+def _siblings(output: Path) -> tuple[Path, Path]:
+    return output.with_name(f".{output.name}.new"), output.with_name(f".{output.name}.old")
+
+
+def recover(output: Path) -> None:
+    """Finish or undo a swap that a killed build left half done."""
+    new, old = _siblings(output)
+    if not output.exists() and old.is_dir():
+        os.replace(old, output)
+    for leftover in (new, old):
+        if leftover.exists():
+            shutil.rmtree(leftover, ignore_errors=True)
+
+
+def write_output(output: Path, files: Mapping[str, bytes]) -> Counts:
+    """Write ``files`` as the new content of ``output`` in one swap.
+
+    Unchanged files are hard-linked from the old output so they keep their modification time;
+    when nothing changed at all the old folder is left exactly as it is.
+    """
+    try:
+        recover(output)
+        old_files = existing_files(output)
+        changed = {rel for rel, data in files.items() if not _same(output / rel, data)}
+        removed = old_files - set(files)
+        counts = Counts(len(changed), len(files) - len(changed), len(removed))
+        if not changed and not removed:
+            if output.is_dir() and not (output / MARKER).is_file():
+                _write_new(output / MARKER, MARKER_TEXT)  # an output adopted from before
+            return counts
+        new, old = _siblings(output)
+        new.mkdir(parents=True)
+        if not (_same(output / MARKER, MARKER_TEXT) and _link(output / MARKER, new / MARKER)):
+            _write_new(new / MARKER, MARKER_TEXT)
+        made: set[Path] = set()
+        for rel in sorted(files):
+            dest = new / rel
+            if dest.parent not in made:
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                made.add(dest.parent)
+            if rel in changed or not _link(output / rel, dest):
+                _write_new(dest, files[rel])
+        checkpoint("build-swap")
+        if output.exists():
+            os.replace(output, old)
+        os.replace(new, output)
+        shutil.rmtree(old, ignore_errors=True)
+        return counts
+    except OSError as exc:
+        new, _old = _siblings(output)
+        shutil.rmtree(new, ignore_errors=True)
+        recover(output)
+        where = exc.filename or output
+        raise BuildError(
+            f"cannot write the output in {where}: {exc.strerror or exc}; the old output was kept"
+        ) from exc
+
+
+def existing_files(output: Path) -> set[str]:
+    """Every file under ``output`` (but the marker), relative to it."""
+    found: set[str] = set()
+    for directory, _subdirs, names in os.walk(output):
+        prefix = os.path.relpath(directory, output).replace(os.sep, "/")
+        prefix = "" if prefix == "." else prefix + "/"
+        found.update(prefix + name for name in names)
+    found.discard(MARKER)
+    return found
+
+
+def _same(path: Path, data: bytes) -> bool:
+    try:
+        with open(path, "rb") as handle:
+            if os.fstat(handle.fileno()).st_size != len(data):
+                return False
+            return handle.read() == data
+    except OSError:
+        return False
+
+
+def _write_new(path: Path, data: bytes) -> None:
+    # Plain os calls: creating files dominates a cold build on slow disks, so skip the
+    # buffered-file layer (the folder is new, so the file cannot exist yet).
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+    finally:
+        os.close(fd)
+
+
+def _link(source: Path, dest: Path) -> bool:
+    try:
+        os.link(source, dest)
+        return True
+    except OSError:
+        return False
