@@ -22,10 +22,11 @@ run: install
 system-deps:
 	@sh scripts/system-deps.sh
 
-# The quick benchmark runs first so that pytest's summary is the last line printed.
+# The quick benchmark runs first so that pytest's summary is the last line printed; the suite
+# runs on every core (pytest-xdist): most tests wait on real servers and processes.
 test: install system-deps
 	$(MAKE) --no-print-directory bench-quick
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n auto
 
 lint: install
 	$(VENV)/bin/ruff check src tests bench

@@ -43,6 +43,8 @@ class LoopbackServer:
         self.seen: list[Seen] = []
         self.body_bytes = 0  # bytes of bodies sent, over all requests
         self.connections = 0
+        self.in_flight = 0
+        self.peak_in_flight = 0  # the most requests answered at the same moment
         self._lock = threading.Lock()
         owner = self
 
@@ -90,6 +92,15 @@ class LoopbackServer:
         seen = Seen(handler.path, {k.lower(): v for k, v in handler.headers.items()})
         with self._lock:
             self.seen.append(seen)
+            self.in_flight += 1
+            self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
+        try:
+            self._reply(handler, seen)
+        finally:
+            with self._lock:
+                self.in_flight -= 1
+
+    def _reply(self, handler: BaseHTTPRequestHandler, seen: Seen) -> None:
         route = self.routes.get(handler.path, Reply(404, b"<title>Not here</title>"))
         reply = route(seen) if callable(route) else route
         if reply.delay:

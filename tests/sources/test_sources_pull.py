@@ -536,10 +536,11 @@ def test_address_reached_is_checked_again_after_connecting(
     assert outcome.record.title is None and outcome.bytes == 0
 
 
-def test_concurrent_pull_beats_sequential_by_five_and_304s_send_no_bodies(
+def test_pull_overlaps_requests_and_304s_send_no_bodies(
     server: LoopbackServer, lock: Path, options: PullOptions
 ) -> None:
-    """The benchmark in small: 100 pages that each take 100 ms to answer."""
+    """The benchmark in small (its speed-up is measured by `make bench`): 100 slow pages are
+    fetched many at a time, and a re-pull sends conditional requests that carry no bodies."""
     count, delay = 100, 0.1
     urls = {
         server.route(
@@ -551,12 +552,11 @@ def test_concurrent_pull_beats_sequential_by_five_and_304s_send_no_bodies(
     fast = replace(options, workers=16, per_host=16, timeout=5)
     report = pull(urls, lock, fast, now=NOW)
     assert report.fetched == count
-    assert report.elapsed <= count * delay / 5
+    assert server.peak_in_flight >= 8
     sent = server.body_bytes
     again = pull(urls, lock, replace(fast, check_all=True), now=NOW)
     assert (again.unchanged, again.fetched, again.bytes_received) == (count, 0, 0)
     assert server.body_bytes == sent
-    assert again.elapsed <= count * delay / 5
 
 
 def test_progress_is_reported_once_per_url_and_nothing_is_printed(
