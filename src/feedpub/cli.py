@@ -16,6 +16,7 @@ import click
 from feedpub import __version__
 from feedpub.errors import FeedpubError, Problem
 from feedpub.model import SourceRecord
+from feedpub.redact import redact_text
 
 if TYPE_CHECKING:
     from feedpub.sources import PullReport
@@ -89,6 +90,7 @@ def cli(ctx: click.Context, root: Path, quiet: bool, verbose: int) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(message)s"))
     handler.setLevel(logging.DEBUG if verbose > 1 else logging.INFO if verbose else logging.WARNING)
+    handler.addFilter(RedactUrls())
     log.handlers[:] = [handler]
     log.setLevel(logging.DEBUG)
     log.propagate = False
@@ -125,7 +127,18 @@ def root_option(func: Any) -> Any:
 
 def print_problems(problems: Sequence[Problem]) -> None:
     for problem in problems:
-        click.echo(str(problem), err=True)
+        click.echo(redact_text(str(problem)), err=True)
+
+
+class RedactUrls(logging.Filter):
+    """Masks credentials in every URL of a log line, whatever logged it (stderr and --log-file)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        masked = redact_text(message)
+        if masked != message:
+            record.msg, record.args = masked, None
+        return True
 
 
 # --- build ---------------------------------------------------------------------------------
@@ -556,6 +569,7 @@ def _log_file_handler(path: Path) -> logging.Handler:
     formatter.converter = time.gmtime
     handler.setFormatter(formatter)
     handler.setLevel(logging.INFO)
+    handler.addFilter(RedactUrls())
     log.addHandler(handler)
     return handler
 
@@ -600,7 +614,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(exc.exit_code)
     except FeedpubError as exc:
         print_problems(exc.problems)
-        click.echo(f"feedpub: {exc.message}", err=True)
+        click.echo(f"feedpub: {redact_text(exc.message)}", err=True)
         return exc.exit_code
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)

@@ -29,6 +29,7 @@ from feedpub.model import (
     SourcesSettings,
 )
 from feedpub.output import output_problem
+from feedpub.redact import credentials_problem
 from feedpub.text import clean_text
 
 SETTINGS_FILE = "feedpub.yaml"
@@ -353,6 +354,10 @@ def _targets(checker: FileChecker, value: Any) -> dict[str, dict[str, Any]]:
     for name, options in value.items():
         if not isinstance(options, dict) or not isinstance(options.get("url"), str):
             checker.error(["targets", str(name)], "expected a mapping with at least 'url'")
+            continue
+        secret = credentials_problem(options["url"], options)
+        if secret:  # refused before any command uses it; the message never holds the secret
+            checker.error(["targets", str(name), "url"], secret)
             continue
         targets[str(name)] = dict(options)
     return targets

@@ -13,6 +13,7 @@ from feedpub.cli import main
 from feedpub.errors import PublishError, UsageError
 from feedpub.publish import PublishOptions, publish_output
 from feedpub.publish.base import MANIFEST_NAME, TargetConfig
+from feedpub.publish.registry import make_target
 from feedpub.publish.sftp import SftpTarget
 from tests.publish import servers_ssh
 from tests.publish.sample import FAST, publication, publish, tree, write_output
@@ -217,7 +218,11 @@ def test_home_relative_path_and_missing_root_folder(sshd: SshServer, tmp_path: P
 @pytest.mark.parametrize(
     ("url", "options", "message"),
     [
-        ("sftp://u:secret@h/p", {}, "target 'web': put no password in the URL; use key_file"),
+        (
+            "sftp://u:secret@h/p",
+            {},
+            "target 'web': refusing a password in the URL; use key_file or your ssh agent",
+        ),
         ("sftp:///p", {}, "target 'web': expected sftp://user@host:port/path, got no host"),
         ("sftp://u@h:x/p", {}, "target 'web': the port in the URL is not a number"),
         (
@@ -243,7 +248,7 @@ def test_bad_configuration_is_a_usage_error(
     known = tmp_path / "known_hosts"
     known.write_text("")
     with pytest.raises(UsageError) as caught:
-        SftpTarget(TargetConfig("web", url, {"known_hosts": str(known), **options}))
+        make_target(TargetConfig("web", url, {"known_hosts": str(known), **options}))
     assert caught.value.message == message
 
 

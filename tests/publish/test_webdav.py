@@ -212,7 +212,10 @@ def test_credentials_from_netrc(
     ("url", "options", "message"),
     [
         ("webdavs://me:pw@h/p", {},
-         "target 'web': put no credentials in the URL; set FEEDPUB_WEBDAV_USER and "
+         "target 'web': refusing a password in the URL; set FEEDPUB_WEBDAV_USER and "
+         "FEEDPUB_WEBDAV_PASSWORD or use ~/.netrc"),
+        ("webdav://me@h/p", {},
+         "target 'web': refusing credentials in the URL (user@); set FEEDPUB_WEBDAV_USER and "
          "FEEDPUB_WEBDAV_PASSWORD or use ~/.netrc"),
         ("webdav:///p", {}, "target 'web': expected webdav://host/path, got no host"),
         ("webdav://h/p", {"verify_content_type": "maybe"},
@@ -224,7 +227,7 @@ def test_bad_configuration_is_a_usage_error(
     url: str, options: dict[str, object], message: str
 ) -> None:
     with pytest.raises(UsageError) as caught:
-        WebdavTarget(TargetConfig("web", url, options))
+        make_target(TargetConfig("web", url, options))
     assert caught.value.message == message
 
 

@@ -11,9 +11,10 @@ from pathlib import Path
 from feedpub.errors import FeedpubError, PublishError, UsageError
 from feedpub.publish.base import MANIFEST_NAME, LocalFile, Target, TargetConfig
 from feedpub.publish.plan import Plan, cache_rules, execute, make_plan, scan_output
-from feedpub.publish.registry import make_target, redact
+from feedpub.publish.registry import make_target
 from feedpub.publish.retry import RetryPolicy
 from feedpub.publish.websub import Topic, ping, topics_for
+from feedpub.redact import redact_url
 
 __all__ = [
     "MANIFEST_NAME",
@@ -142,7 +143,7 @@ def publish_target(output: Path, config: TargetConfig, opts: PublishOptions) -> 
     """Plan and (unless a dry run) carry out one target. User mistakes raise; failures are reported."""
     files = scan_output(output, cache_rules(config.options.get("cache_control"), config.name))
     target = make_target(config)
-    url = redact(config.url)
+    url = redact_url(config.url)
     plan = make_plan(config.name, files, {}, opts.delete, opts.max_deletes)
     try:
         try:

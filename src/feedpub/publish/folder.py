@@ -10,6 +10,8 @@ from urllib.parse import unquote, urlsplit
 from feedpub.errors import PublishError, UsageError
 from feedpub.publish.base import TargetConfig
 from feedpub.publish.manifest import ManifestTarget
+from feedpub.publish.registry import check_options
+from feedpub.redact import redact_url
 
 TEMP_PREFIX = ".feedpub-tmp-"
 
@@ -18,7 +20,7 @@ def folder_from_url(config: TargetConfig) -> Path:
     parts = urlsplit(config.url)
     if parts.netloc not in ("", "localhost") or not parts.path.startswith("/"):
         raise UsageError(
-            f"target {config.name!r}: expected file:///absolute/path, got {config.url}"
+            f"target {config.name!r}: expected file:///absolute/path, got {redact_url(config.url)}"
         )
     return Path(unquote(parts.path))
 
@@ -28,6 +30,7 @@ class FolderTarget(ManifestTarget):
 
     def __init__(self, config: TargetConfig) -> None:
         super().__init__(config)
+        check_options(config, set())
         self.root = folder_from_url(config)
 
     def open(self) -> None:

@@ -14,7 +14,8 @@ from urllib.parse import urlsplit
 from feedpub.errors import PublishError, UsageError
 from feedpub.publish.base import LocalFile, TargetConfig
 from feedpub.publish.manifest import ManifestTarget
-from feedpub.publish.registry import check_options, redact
+from feedpub.publish.registry import check_options
+from feedpub.redact import redact_url
 
 log = logging.getLogger("feedpub")
 
@@ -110,7 +111,7 @@ class GitTarget(ManifestTarget):
         listing = self.git("ls-remote", self.remote, ref, check=False)
         if listing.returncode != 0:
             raise PublishError(
-                f"{self.config.name}: cannot read {redact(self.remote)}: "
+                f"{self.config.name}: cannot read {redact_url(self.remote)}: "
                 f"{listing.stderr.decode(errors='replace').strip()}"
             )
         line = listing.stdout.decode().split()

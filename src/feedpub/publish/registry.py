@@ -5,10 +5,17 @@ from __future__ import annotations
 import difflib
 import importlib
 from typing import Any, cast
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 from feedpub.errors import UsageError
 from feedpub.publish.base import Target, TargetConfig
+from feedpub.redact import (
+    CREDENTIAL_SOURCES,
+    NO_CREDENTIALS,
+    credentials_problem,
+    is_secret_name,
+    redact_url,
+)
 
 # scheme → (module, class). Modules are imported only when a target uses them, so a missing
 # optional library (boto3, paramiko) only matters to the targets that need it.
@@ -26,16 +33,11 @@ EXTRAS = {"s3": "s3", "sftp": "sftp", "rsync": "sftp"}
 LIBRARIES = {"boto3", "botocore", "paramiko"}
 
 
-def redact(url: str) -> str:
-    """``url`` without a password, for messages: credentials never reach output or logs."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    host = parts.hostname or ""
-    if parts.port is not None:
-        host += f":{parts.port}"
-    netloc = f"{parts.username}:***@{host}" if parts.username else host
-    return urlunsplit(parts._replace(netloc=netloc))
+def check_credentials(config: TargetConfig) -> None:
+    """UsageError (exit 2) when the target's URL or options carry a secret; the secret is not echoed."""
+    problem = credentials_problem(config.url, config.options)
+    if problem:
+        raise UsageError(f"target {config.name!r}: {problem}")
 
 
 def scheme_of(config: TargetConfig) -> str:
@@ -47,13 +49,14 @@ def scheme_of(config: TargetConfig) -> str:
 
 def make_target(config: TargetConfig) -> Target:
     """The Target for ``config.url``; UsageError for an unknown scheme or a missing extra."""
+    check_credentials(config)
     scheme = scheme_of(config)
     if scheme not in SCHEMES:
         close = difflib.get_close_matches(scheme, SCHEMES, n=1)
         hint = f"; did you mean {close[0]}://?" if close else ""
         known = ", ".join(f"{s}://" for s in SCHEMES)
         raise UsageError(
-            f"target {config.name!r}: unknown URL scheme in {redact(config.url)}{hint} "
+            f"target {config.name!r}: unknown URL scheme in {redact_url(config.url)}{hint} "
             f"(known: {known})"
         )
     module_name, class_name = SCHEMES[scheme]
@@ -80,8 +83,17 @@ def check_options(config: TargetConfig, allowed: set[str]) -> None:
     """UsageError for an option this target does not know: a typo must not vanish silently."""
     common = {"url", "cache_control", "mode"}
     unknown = sorted(set(config.options) - allowed - common)
-    if unknown:
-        name = unknown[0]
+    for name in unknown:
         close = difflib.get_close_matches(name, sorted(allowed | common), n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
-        raise UsageError(f"target {config.name!r}: unknown option {name!r}{hint}")
+        if close:  # a typo of a known option, however secret its name sounds
+            raise UsageError(
+                f"target {config.name!r}: unknown option {name!r}; did you mean {close[0]!r}?"
+            )
+        if is_secret_name(name):
+            scheme = urlsplit(config.url).scheme.lower()
+            raise UsageError(
+                f"target {config.name!r}: {name!r} does not belong in feedpub.yaml; "
+                f"{CREDENTIAL_SOURCES.get(scheme, NO_CREDENTIALS)}"
+            )
+    if unknown:
+        raise UsageError(f"target {config.name!r}: unknown option {unknown[0]!r}")

@@ -15,6 +15,7 @@ from feedpub.errors import PublishError, UsageError
 from feedpub.publish.base import MANIFEST_NAME, LocalFile, TargetConfig
 from feedpub.publish.plan import FEED_TYPES
 from feedpub.publish.registry import check_options
+from feedpub.redact import redact_url
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -26,19 +27,6 @@ OPTIONS = {
     "request_checksum_calculation",
     "response_checksum_validation",
     "addressing_style",
-}
-# Credentials come only from the AWS chain (environment, profile, instance role).
-CREDENTIAL_OPTIONS = {
-    "aws_access_key_id",
-    "aws_secret_access_key",
-    "aws_session_token",
-    "access_key",
-    "access_key_id",
-    "secret_key",
-    "secret_access_key",
-    "secret",
-    "password",
-    "token",
 }
 CHECKSUM_CHOICES = ("when_supported", "when_required")
 DIGEST_KEY = "feedpub-digest"  # served back as x-amz-meta-feedpub-digest
@@ -55,18 +43,11 @@ class S3Target:
 
     def __init__(self, config: TargetConfig) -> None:
         self.config = config
-        secret = sorted(CREDENTIAL_OPTIONS & set(config.options))
-        if secret:
-            raise UsageError(
-                f"target {config.name!r}: {secret[0]!r} does not belong in feedpub.yaml; "
-                "credentials come from the AWS environment variables, a profile "
-                "(option 'profile') or an instance role"
-            )
         check_options(config, OPTIONS)
         parts = urlsplit(config.url)
         if not parts.netloc:
             raise UsageError(
-                f"target {config.name!r}: expected s3://bucket/prefix, got {config.url}"
+                f"target {config.name!r}: expected s3://bucket/prefix, got {redact_url(config.url)}"
             )
         self.bucket = parts.netloc
         self.prefix = parts.path.strip("/")

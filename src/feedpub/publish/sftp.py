@@ -79,8 +79,6 @@ def parse_address(config: TargetConfig) -> SshAddress:
         raise UsageError(
             f"target {name!r}: expected {parts.scheme}://user@host:port/path, got no host"
         )
-    if parts.password is not None:
-        raise UsageError(f"target {name!r}: put no password in the URL; use key_file")
     try:
         port = parts.port or 22
     except ValueError as exc:

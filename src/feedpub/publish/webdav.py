@@ -64,11 +64,6 @@ class WebdavTarget(ManifestTarget):
         check_options(config, OPTIONS)
         name = config.name
         parts = urlsplit(config.url)
-        if parts.username is not None or parts.password is not None:
-            raise UsageError(
-                f"target {name!r}: put no credentials in the URL; set {USER_ENV} and "
-                f"{PASSWORD_ENV} or use ~/.netrc"
-            )
         if not parts.hostname:
             raise UsageError(f"target {name!r}: expected {parts.scheme}://host/path, got no host")
         scheme = "https" if parts.scheme.lower() == "webdavs" else "http"

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from functools import partial
 
 from feedpub.model import FEED_FILES, FeedSpec
-from feedpub.publish.registry import redact
 from feedpub.publish.retry import RetryPolicy, TransientError, retry
+from feedpub.redact import redact_text, redact_url
 
 log = logging.getLogger("feedpub")
 
@@ -54,11 +54,11 @@ def ping(topics: Sequence[Topic], policy: RetryPolicy, timeout: float = 10.0) ->
     failures: list[str] = []
     for topic in topics:
         for hub in topic.hubs:
-            what = f"WebSub ping to {redact(hub)} for {topic.url}"
+            what = f"WebSub ping to {redact_url(hub)} for {topic.url}"
             try:
                 retry(partial(ping_one, hub, topic.url, timeout), what, policy)
             except (requests.RequestException, TransientError, ValueError) as exc:
-                failures.append(f"{what} failed: {exc}")
+                failures.append(redact_text(f"{what} failed: {exc}"))
                 continue
-            log.info("pinged %s for %s", hub, topic.url)
+            log.info("pinged %s for %s", redact_url(hub), topic.url)
     return failures
