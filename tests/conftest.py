@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import tempfile
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,6 +30,25 @@ summary: The lead.
 """
 
 WritePub = Callable[..., Path]
+SCREENSHOTS_VARIABLE = "FEEDPUB_SCREENSHOTS"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """One screenshot folder per test run, shared with pytest-xdist's workers (they inherit
+    the environment): $FEEDPUB_SCREENSHOTS when set, else a new temporary folder."""
+    if not os.environ.get(SCREENSHOTS_VARIABLE):
+        os.environ[SCREENSHOTS_VARIABLE] = tempfile.mkdtemp(prefix="feedpub-screenshots-")
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Name the screenshot folder when browser tests ran."""
+    ran = any(
+        getattr(report, "nodeid", "").startswith("tests/browser/")
+        for reports in terminalreporter.stats.values()
+        for report in reports
+    )
+    if ran:
+        terminalreporter.write_line(f"browser screenshots: {os.environ[SCREENSHOTS_VARIABLE]}")
 
 
 @pytest.fixture

@@ -212,6 +212,7 @@ SETTINGS_FIELDS = (
     "output",
     "sources",
     "targets",
+    "search",
 )
 SOURCES_FIELDS = (
     "max_age_days",
@@ -296,6 +297,10 @@ def _load_settings(root: Path, problems: list[Problem]) -> Settings | None:
     sources = _sources_settings(checker, data.get("sources"))
     targets = _targets(checker, data.get("targets"))
     output = checker.string(data, [], "output", "public") or "public"
+    search = data.get("search", False)
+    if not isinstance(search, bool):
+        checker.error(["search"], f"expected true or false, got {search!r}")
+        search = False
     output_path = (root / output).resolve()
     wrong = output_problem(root.resolve(), output_path, output)
     if wrong:
@@ -313,6 +318,7 @@ def _load_settings(root: Path, problems: list[Problem]) -> Settings | None:
         since=since,
         sources=sources,
         targets=targets,
+        search=search,
     )
 
 

@@ -112,6 +112,7 @@ class Settings:
     sources: SourcesSettings = field(default_factory=SourcesSettings)
     targets: dict[str, dict[str, Any]] = field(default_factory=dict)
     path: str = "feedpub.yaml"
+    search: bool = False  # build a Pagefind index, a search page and a search box
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from feedpub import stamp
+from feedpub import search, stamp
 from feedpub.entries import compile_entries
 from feedpub.errors import BuildError, Problem, ValidationFailed
 from feedpub.ledger import LEDGER_NAME, load_ledger, save_ledger, track_edits
@@ -178,6 +178,7 @@ def build(
             )
     records = _source_records(root)
     pub, parts, hashes = load_compiled(root, records)
+    pagefind = search.require_pagefind(pub.settings) if pub.settings.search else None
     ledger_path = root / LEDGER_NAME
     due = due_entries(pub.entries, moment)
     ledger = load_ledger(ledger_path)
@@ -196,6 +197,10 @@ def build(
                 problems,
             )
         warnings += problems
+    if pagefind is not None:
+        # The index is part of the output like any page: written into the new folder before
+        # the swap, so readers never see pages and index from different builds.
+        files.update(search.index_pages(files, pagefind))
     result = BuildResult(
         output=output,
         entries=len(pub.entries),

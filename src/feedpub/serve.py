@@ -11,24 +11,13 @@ from pathlib import Path
 
 from feedpub.errors import UsageError
 from feedpub.load import load_settings
-
-# The same types a publish sets, so browsers and readers treat the preview like the real thing.
-PREVIEW_TYPES = (
-    ("/rss.xml", "application/rss+xml; charset=utf-8"),
-    ("/atom.xml", "application/atom+xml; charset=utf-8"),
-    (".json", "application/feed+json; charset=utf-8"),
-    (".html", "text/html; charset=utf-8"),
-    (".css", "text/css"),
-)
+from feedpub.publish.plan import content_type
 
 
 class PreviewHandler(SimpleHTTPRequestHandler):
     def guess_type(self, path: str | os.PathLike[str]) -> str:
-        name = str(path)
-        for suffix, media_type in PREVIEW_TYPES:
-            if name.endswith(suffix):
-                return media_type
-        return str(super().guess_type(path))
+        # The same types a publish sets, so browsers and readers see what the host will serve.
+        return content_type(os.fspath(path))
 
     def log_message(self, format: str, *args: object) -> None:
         pass

@@ -12,14 +12,16 @@ import os
 import re
 import subprocess
 import sys
-import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING
 
 import pytest
+
+from tests.conftest import SCREENSHOTS_VARIABLE
+from tests.needs import unavailable
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -37,14 +39,6 @@ CHROMIUM_ARGS = [
 ]
 SERVE_TIMEOUT = 60.0  # seconds for `feedpub serve` to build and listen (a loaded 2-core CI box)
 _SERVING = re.compile(r"on (http://127\.0\.0\.1:\d+/) \(Ctrl-C stops\)")
-_SHOTS_KEY = pytest.StashKey[Path]()
-
-
-def unavailable(reason: str) -> NoReturn:
-    """Skip on a developer machine; fail under CI, where the browser must run."""
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"CI=true but {reason}")
-    pytest.skip(reason)
 
 
 @pytest.fixture(scope="session")
@@ -84,13 +78,11 @@ def page(browser: Browser) -> Iterator[Page]:
 
 
 @pytest.fixture(scope="session")
-def screenshot_dir(request: pytest.FixtureRequest) -> Path:
-    """Where screenshots go: $FEEDPUB_SCREENSHOTS, else a new temporary folder; the test run
-    prints it at the end."""
-    chosen = os.environ.get("FEEDPUB_SCREENSHOTS")
-    folder = Path(chosen) if chosen else Path(tempfile.mkdtemp(prefix="feedpub-screenshots-"))
+def screenshot_dir() -> Path:
+    """Where screenshots go: $FEEDPUB_SCREENSHOTS (tests/conftest.py makes a new folder for
+    each run and prints it at the end)."""
+    folder = Path(os.environ[SCREENSHOTS_VARIABLE])
     folder.mkdir(parents=True, exist_ok=True)
-    request.config.stash[_SHOTS_KEY] = folder
     return folder
 
 
@@ -107,12 +99,6 @@ def shoot(screenshot_dir: Path) -> Shoot:
         return path
 
     return take
-
-
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    folder = terminalreporter.config.stash.get(_SHOTS_KEY, None)
-    if folder is not None:
-        terminalreporter.write_line(f"browser screenshots: {folder}")
 
 
 @dataclass

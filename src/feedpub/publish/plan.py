@@ -46,6 +46,13 @@ CONTENT_TYPES = {
     ".woff2": "font/woff2",
     ".woff": "font/woff",
     ".pdf": "application/pdf",
+    # The Pagefind search bundle (search: true): WebAssembly, and index data it decodes itself.
+    ".wasm": "application/wasm",
+    ".pagefind": "application/wasm",  # pagefind/wasm.<language>.pagefind
+    ".pf_meta": "application/octet-stream",
+    ".pf_index": "application/octet-stream",
+    ".pf_fragment": "application/octet-stream",
+    ".pf_filter": "application/octet-stream",
 }
 DEFAULT_CONTENT_TYPE = "application/octet-stream"
 
@@ -57,6 +64,8 @@ DEFAULT_CACHE_RULES: tuple[tuple[str, str], ...] = (
     ("atom.xml", SHORT_CACHE),
     ("feed.json", SHORT_CACHE),
     ("index.html", SHORT_CACHE),
+    # names the current index files; every other pagefind/ file is named by its content
+    ("pagefind-entry.json", SHORT_CACHE),
     ("*", LONG_CACHE),
 )
 
