@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 from collections import Counter
 from datetime import datetime
 
-from feedpub.validate import pitfalls
+from feedpub.validate import attributes, pitfalls
 from feedpub.validate.common import (
     ATOM,
     XHTML,
@@ -18,8 +20,10 @@ from feedpub.validate.common import (
     text,
 )
 from feedpub.validate.dates import parse_rfc3339
+from feedpub.validate.languages import language_problem
 from feedpub.validate.report import Report
-from feedpub.validate.urls import iri_problem, is_email, is_language, is_mime_type, url_problem
+from feedpub.validate.uris import URI_CODES, check_uri, uri_problem
+from feedpub.validate.urls import is_email, is_mime_type, url_problem
 
 OLD_ATOM = "http://purl.org/atom/ns#"
 FEED_ONCE = ("generator", "icon", "id", "logo", "rights", "subtitle", "title", "updated")
@@ -125,6 +129,7 @@ def check(root: Element, size: int, report: Report) -> None:
                 root.sourceline,
             )
         return
+    attributes.check_atom(root, report)
     found = _container(root, "feed", FEED_ONCE, FEED_MANY, report)
     entries = found.get("entry", [])
     for required in ("id", "title", "updated"):
@@ -155,8 +160,22 @@ def check(root: Element, size: int, report: Report) -> None:
     id_pairs: list[tuple[str, str, int | None]] = []
     for entry in entries:
         _entry(entry, feed_has_author, ids, id_pairs, report)
+    _all_ids_equal(entries, report)
     pitfalls.check_ids(report, id_pairs)
     pitfalls.check_size(report, size, len(entries))
+
+
+def _all_ids_equal(entries: list[Element], report: Report) -> None:
+    """Ten or more entries sharing one id: the feed's producer fills in a constant."""
+    if len(entries) < 10:
+        return
+    ids = {(e.findtext(f"{{{ATOM}}}id") or "").strip() for e in entries}
+    if len(ids) == 1:
+        report.error(
+            "duplicate-ids",
+            f"all {len(entries)} entries have the same <id>; give each entry its own",
+            entries[-1].sourceline,
+        )
 
 
 def _container(
@@ -164,6 +183,7 @@ def _container(
 ) -> dict[str, list[Element]]:
     """Check the Atom children of a feed, entry or source; return them by name."""
     found: dict[str, list[Element]] = {}
+    entry_seen = False
     line = stray_text(el)
     if line is not None:
         report.error(
@@ -192,6 +212,16 @@ def _container(
                 child.sourceline,
             )
             continue
+        if local == "entry":
+            entry_seen = True
+        elif entry_seen:
+            # RFC 4287 §4.1.1 lists feed metadata first; readers stop looking at the first entry.
+            report.error(
+                "misplaced-metadata",
+                f"<{local}> comes after the first <entry>; move the feed's metadata before the "
+                "entries",
+                child.sourceline,
+            )
         same = found.setdefault(local, [])
         same.append(child)
         if local in once and len(same) == 2:
@@ -213,11 +243,15 @@ def _element(el: Element, local: str, parent: str, report: Report) -> None:
     elif local in DATE_CONSTRUCTS:
         _date(el, report)
     elif local == "id":
-        value = _plain(el, report)
+        value = _plain(el, report, no_space=True)
         if value is not None:
-            problem = iri_problem(value)
+            problem = uri_problem(value, full=True)
             if problem is not None:
-                report.error("invalid-iri", f"<id> {problem}", el.sourceline)
+                # RFC 4287 §4.2.6: an id is an absolute IRI.
+                code = URI_CODES[problem[0]]
+                if code in ("relative-url", "invalid-url"):
+                    code = "invalid-iri"
+                report.error(code, f"<id> {problem[1]}", el.sourceline)
     elif local == "link":
         _link(el, report)
     elif local == "category":
@@ -226,30 +260,29 @@ def _element(el: Element, local: str, parent: str, report: Report) -> None:
                 "missing-attribute", "<category> has no term attribute; add it", el.sourceline
             )
         scheme = el.get("scheme")
-        problem = None if scheme is None else url_problem(scheme, absolute=False)
-        if problem is not None:
-            report.error("invalid-iri", f"<category> scheme {problem}", el.sourceline)
+        if scheme is not None:
+            check_uri(report, scheme, el.sourceline, "<category> scheme", full=False)
     elif local in ("icon", "logo"):
-        value = _plain(el, report)
-        if value is not None and url_problem(value, absolute=False) is not None:
-            report.error(
-                "invalid-url", f"<{local}> {url_problem(value, absolute=False)}", el.sourceline
-            )
+        value = _plain(el, report, no_space=True)
+        if value is not None:
+            check_uri(report, value, el.sourceline, f"<{local}>", full=False)
     elif local == "generator":
         _plain(el, report)
         uri = el.get("uri")
-        if uri is not None and url_problem(uri, absolute=False) is not None:
-            report.error(
-                "invalid-url", f"<generator> uri {url_problem(uri, absolute=False)}", el.sourceline
-            )
+        if uri is not None:
+            check_uri(report, uri, el.sourceline, "<generator> uri", full=False)
     elif local == "content":
         _content(el, report)
     elif local == "source":
         _container(el, "source", FEED_ONCE, FEED_MANY[:-1], report)
 
 
-def _plain(el: Element, report: Report) -> str | None:
-    """Text of an element that must not contain child elements (RFC 4287 §3)."""
+def _plain(el: Element, report: Report, *, no_space: bool = False) -> str | None:
+    """Text of an element that must not contain child elements (RFC 4287 §3).
+
+    With ``no_space``, leading or trailing white space is an error: ids, dates and IRIs are
+    compared as strings, so " x" and "x" differ (RFC 4287 §4.2.6.1).
+    """
     if has_child_elements(el):
         report.error(
             "unexpected-child-element",
@@ -257,11 +290,19 @@ def _plain(el: Element, report: Report) -> str | None:
             el.sourceline,
         )
         return None
-    return text(el).strip()
+    value = text(el)
+    stripped = value.strip()
+    if no_space and value != stripped:
+        report.error(
+            "unexpected-whitespace",
+            f"<{name_of(el)}> has white space around its value; remove it",
+            el.sourceline,
+        )
+    return stripped
 
 
 def _date(el: Element, report: Report) -> datetime | None:
-    value = _plain(el, report)
+    value = _plain(el, report, no_space=True)
     if value is None:
         return None
     parsed = parse_rfc3339(value)
@@ -342,17 +383,15 @@ def _person(el: Element, report: Report) -> None:
                 f"<{local_name}> has more than one <{local}>; keep one",
                 child.sourceline,
             )
-        value = _plain(child, report)
+        value = _plain(child, report, no_space=local == "uri")
         if value is None:
             continue
         if local == "email" and not is_email(value):
             report.error(
                 "invalid-email", f"<email> {value!r} is not an e-mail address", child.sourceline
             )
-        elif local == "uri" and url_problem(value, absolute=False) is not None:
-            report.error(
-                "invalid-url", f"<uri> {url_problem(value, absolute=False)}", child.sourceline
-            )
+        elif local == "uri":
+            check_uri(report, value, child.sourceline, "<uri>", full=False)
     if not counts["name"]:
         report.error("missing-element", f"<{local_name}> has no <name>; add one", el.sourceline)
 
@@ -365,9 +404,7 @@ def _link(el: Element, report: Report) -> None:
             "missing-attribute", "<link> has no href attribute; add the URL", el.sourceline
         )
     else:
-        problem = url_problem(href, absolute=False)
-        if problem is not None:
-            report.error("invalid-url", f"<link> href {problem}", el.sourceline)
+        check_uri(report, href, el.sourceline, "<link> href", full=False)
     rel = el.get("rel")
     if rel is not None and rel not in REGISTERED_RELS and url_problem(rel) is not None:
         report.warning(
@@ -384,12 +421,8 @@ def _link(el: Element, report: Report) -> None:
             el.sourceline,
         )
     lang = el.get("hreflang")
-    if lang is not None and not is_language(lang):
-        report.error(
-            "invalid-attribute-value",
-            f"<link> hreflang {lang!r} must be a language tag like 'en'",
-            el.sourceline,
-        )
+    if lang is not None and language_problem(lang) is not None:
+        report.error("invalid-language", f"<link> hreflang {language_problem(lang)}", el.sourceline)
     length = el.get("length")
     if length is not None and not length.strip().isdigit():
         report.error(
@@ -460,6 +493,16 @@ def _content(el: Element, report: Report) -> None:
         return
     if src is not None:
         _src(el, src, report)
+    elif not (_is_xml_type(kind) or kind.lower().startswith("text/")):
+        # RFC 4287 §4.1.3.3 (item 6): other types are carried Base64-encoded.
+        try:
+            base64.decodebytes((el.text or "").encode("ascii"))
+        except (ValueError, binascii.Error):
+            report.error(
+                "not-base64",
+                f"<content type={kind!r}> must hold Base64-encoded data; encode it",
+                el.sourceline,
+            )
 
 
 def _src(el: Element, src: str, report: Report) -> None:
@@ -470,9 +513,7 @@ def _src(el: Element, src: str, report: Report) -> None:
             "<content> with src must be empty; move the text into <summary>",
             el.sourceline,
         )
-    problem = url_problem(src, absolute=False)
-    if problem is not None:
-        report.error("invalid-url", f"<content> src {problem}", el.sourceline)
+    check_uri(report, src, el.sourceline, "<content> src", full=False)
 
 
 def _needs_summary(content: Element) -> bool:

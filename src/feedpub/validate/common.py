@@ -50,7 +50,8 @@ def _text_line(value: str, following: Element | None, before: Element) -> int | 
         start = len(value) - len(value.lstrip())
         line: int | None = following.sourceline - value[start:].count("\n")
         return line
-    fallback: int | None = before.sourceline
+    start = len(value) - len(value.lstrip())
+    fallback: int | None = before.sourceline + value[:start].count("\n")
     return fallback
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import datetime
 
-from feedpub.validate import pitfalls
+from feedpub.validate import attributes, pitfalls
 from feedpub.validate.common import (
     ATOM,
     CONTENT,
@@ -19,8 +19,10 @@ from feedpub.validate.common import (
     text,
 )
 from feedpub.validate.dates import parse_rfc822, parse_w3cdtf
+from feedpub.validate.languages import language_problem
 from feedpub.validate.report import Report
-from feedpub.validate.urls import is_language, is_mime_type, is_rss_contact, url_problem
+from feedpub.validate.uris import check_uri, uri_problem
+from feedpub.validate.urls import is_mime_type, is_rss_contact, url_problem
 
 CHANNEL_ELEMENTS = frozenset(
     {
@@ -41,7 +43,6 @@ CHANNEL_ELEMENTS = frozenset(
         "image",
         "rating",
         "textInput",
-        "textinput",
         "skipHours",
         "skipDays",
         "item",
@@ -122,6 +123,7 @@ def check(root: Element, size: int, report: Report) -> None:
             f'the RSS version {version!r} does not exist; write <rss version="2.0">',
             root.sourceline,
         )
+    attributes.check_rss(root, report)
     line = stray_text(root)
     if line is not None:
         report.error("unexpected-text", "there is text directly inside <rss>; remove it", line)
@@ -254,18 +256,11 @@ def _simple_text(el: Element, report: Report) -> str | None:
     return text(el)
 
 
-def _url(el: Element, value: str, report: Report, what: str | None = None) -> None:
-    if not value.strip():
-        report.warning(
-            "empty-element",
-            f"{what or '<' + name_of(el) + '>'} is empty; give a full URL",
-            el.sourceline,
-        )
-        return
-    problem = url_problem(value)
-    if problem is not None:
-        code = "relative-url" if "relative" in problem else "invalid-url"
-        report.error(code, f"{what or '<' + name_of(el) + '>'} {problem}", el.sourceline)
+def _url(
+    el: Element, value: str, report: Report, what: str | None = None, *, full: bool = True
+) -> None:
+    """RSS links are full URIs (RFC 2396, so ASCII only); atom:link hrefs are IRI references."""
+    check_uri(report, value, el.sourceline, what or f"<{name_of(el)}>", full=full, iri=not full)
 
 
 def _date(el: Element, value: str, report: Report) -> datetime | None:
@@ -283,7 +278,7 @@ def _channel_element(el: Element, local: str, report: Report) -> None:
     if local == "image":
         _image(el, report)
         return
-    if local == "textInput" or local == "textinput":
+    if local == "textInput":
         _text_input(el, report)
         return
     if local == "cloud":
@@ -299,10 +294,8 @@ def _channel_element(el: Element, local: str, report: Report) -> None:
     if value is None:
         return
     stripped = value.strip()
-    if local in ("title", "link") and not stripped:
-        report.warning(
-            "empty-element", f"<channel>'s <{local}> is empty; fill it in", el.sourceline
-        )
+    if local == "title" and not stripped:
+        report.warning("empty-element", "<channel>'s <title> is empty; fill it in", el.sourceline)
         return
     if local == "title":
         pitfalls.check_title_text(report, value, el.sourceline, "<channel>'s <title>")
@@ -318,15 +311,13 @@ def _channel_element(el: Element, local: str, report: Report) -> None:
         _date(el, value, report)
     elif local in CONTACTS:
         _contact(el, value, report)
-    elif local == "language" and not is_language(stripped):
+    elif local == "language" and language_problem(stripped) is not None:
+        report.error("invalid-language", f"<language> {language_problem(stripped)}", el.sourceline)
+    elif local == "ttl" and not (stripped.isdigit() and int(stripped) > 0):
         report.error(
-            "invalid-language",
-            f"<language> {stripped!r} is not a language code; write one like 'en' or 'en-us'",
+            "invalid-value",
+            f"<ttl> {stripped!r} must be a positive whole number of minutes",
             el.sourceline,
-        )
-    elif local == "ttl" and not stripped.isdigit():
-        report.error(
-            "invalid-value", f"<ttl> {stripped!r} must be a whole number of minutes", el.sourceline
         )
 
 
@@ -346,6 +337,7 @@ def _sub_elements(
 ) -> dict[str, Element]:
     found: dict[str, Element] = {}
     parent = name_of(el)
+    _no_text(el, report)
     for child in children(el):
         ns, local = split(child.tag)
         if ns:
@@ -393,6 +385,7 @@ def _text_input(el: Element, report: Report) -> None:
 
 
 def _cloud(el: Element, report: Report) -> None:
+    _no_text(el, report)
     for attr in ("domain", "port", "path", "registerProcedure", "protocol"):
         if el.get(attr) is None:
             report.error(
@@ -416,9 +409,23 @@ def _cloud(el: Element, report: Report) -> None:
         )
 
 
+def _no_text(el: Element, report: Report) -> None:
+    """Elements that hold only child elements (or nothing) hold no text either."""
+    line = stray_text(el)
+    if line is not None:
+        report.error(
+            "unexpected-text", f"there is text directly inside <{name_of(el)}>; remove it", line
+        )
+
+
 def _skip(el: Element, unit: str, report: Report) -> None:
     seen: set[str] = set()
     parent = name_of(el)
+    _no_text(el, report)
+    if el.find(unit) is None:
+        report.error(
+            "missing-element", f"<{parent}> has no <{unit}>; list at least one", el.sourceline
+        )
     for child in children(el):
         ns, local = split(child.tag)
         if ns:
@@ -462,7 +469,7 @@ def _atom_link(el: Element, report: Report) -> bool:
             "missing-attribute", "<atom:link> has no href attribute; add the URL", el.sourceline
         )
         return False
-    _url(el, href, report, "<atom:link> href")
+    _url(el, href, report, "<atom:link> href", full=False)
     if (el.get("rel") or "alternate") != "self":
         return False
     kind = el.get("type")
@@ -493,12 +500,9 @@ def _dc(el: Element, local: str, report: Report) -> None:
         if parsed.error:
             report.error(parsed.code, f"<{name_of(el)}>: {parsed.error}", el.sourceline)
         pitfalls.check_future(report, parsed.value, el.sourceline, f"<{name_of(el)}>")
-    elif local == "language" and not is_language(value):
+    elif local == "language" and language_problem(value) is not None:
         report.error(
-            "invalid-language",
-            f"<{name_of(el)}> {value.strip()!r} is not a language "
-            "code; write one like 'en' or 'en-US'",
-            el.sourceline,
+            "invalid-language", f"<{name_of(el)}> {language_problem(value)}", el.sourceline
         )
 
 
@@ -581,7 +585,7 @@ def _item(
                 continue
             contents += 1
             if contents == 2:
-                report.warning(
+                report.error(
                     "duplicate-element",
                     "<item> has more than one <content:encoded>; readers take only one",
                     el.sourceline,
@@ -671,13 +675,15 @@ def _guid(el: Element, guids: dict[str, int | None], report: Report) -> None:
 
 def _permalink(el: Element, value: str, report: Report) -> None:
     """A guid that is a permalink (isPermaLink is true by default, RSS 2.0 §guid)."""
-    if value.lower().startswith(("tag:", "urn:uuid:")):
+    if value.lower().startswith(("tag:", "urn:uuid:")) and uri_problem(value, full=True) is None:
         report.error(
             "invalid-permalink",
             f"<guid> {value!r} is an identifier, not a link, so it cannot be a "
             'permalink; add isPermaLink="false"',
             el.sourceline,
         )
+    elif not check_uri(report, value, el.sourceline, "<guid>", full=False, iri=False):
+        return
     elif url_problem(value) is not None:
         report.warning(
             "invalid-permalink",
@@ -688,14 +694,25 @@ def _permalink(el: Element, value: str, report: Report) -> None:
 
 
 def _enclosure(el: Element, report: Report) -> None:
+    _no_text(el, report)
     for attr in ("url", "length", "type"):
         if el.get(attr) is None:
             report.error(
                 "missing-attribute", f"<enclosure> has no {attr} attribute; add it", el.sourceline
             )
     url = el.get("url")
-    if url is not None:
-        _url(el, url, report, "<enclosure> url")
+    if (
+        url is not None
+        and check_uri(report, url, el.sourceline, "<enclosure> url", full=True, iri=False)
+        and url[:7].lower() != "http://"
+        and url[:8].lower() != "https://"
+    ):
+        report.error(
+            "invalid-url",
+            f"<enclosure> url {url!r} must be an http:// or https:// URL; readers "
+            "download enclosures over HTTP",
+            el.sourceline,
+        )
     length = el.get("length")
     if length is not None and not length.strip().isdigit():
         report.error(
