@@ -67,6 +67,7 @@ def sample(tmp_path: Path) -> Path:
     shutil.copy(REPO / "feedpub.yaml", root)
     shutil.copytree(REPO / "feeds", root / "feeds")
     shutil.copytree(REPO / "entries", root / "entries")
+    shutil.copytree(REPO / "static", root / "static")
     if (REPO / "sources.lock").exists():
         shutil.copy(REPO / "sources.lock", root)
     return root

@@ -26,7 +26,7 @@ from feedpub.render.briefing import LocalParts, render_local
 
 CACHE_DIR = Path(".feedpub") / "cache"
 SHARDS = 16  # a one-file change rewrites one sixteenth of the cache
-CACHE_FORMAT = 3
+CACHE_FORMAT = 4
 # Below this many files to compile, starting worker processes costs more than it saves.
 PARALLEL_THRESHOLD = 200
 

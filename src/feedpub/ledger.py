@@ -31,7 +31,7 @@ class LedgerRecord:
 
 def content_hash(entry: Entry) -> str:
     """A hash of what readers read: the entry's fields, not its file name, dates or draft flag."""
-    fields = (
+    fields: tuple[object, ...] = (
         entry.title,
         entry.authors,
         entry.summary,
@@ -42,6 +42,8 @@ def content_hash(entry: Entry) -> str:
         entry.related,
         entry.image,
     )
+    if entry.language:  # added later: absent, the hash stays what it was
+        fields += (entry.language,)
     return hashlib.blake2b(repr(fields).encode("utf-8"), digest_size=16).hexdigest()
 
 

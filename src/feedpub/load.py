@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from feedpub import yamlfile
 from feedpub.errors import InputError, Location, Problem
+from feedpub.langs import is_language_tag
 from feedpub.model import (
     FORMATS,
     Entry,
@@ -36,7 +37,7 @@ SETTINGS_FILE = "feedpub.yaml"
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 # `[text][key]` and `[key][]`: reference links whose label must be a source key.
 CITATION = re.compile(r"(?<!\\)\[((?:[^\[\]\\]|\\.)*)\]\[((?:[^\[\]\\]|\\.)*)\]")
-RESERVED_FEED_IDS = {"entries", "assets", "style.css", "index.html"}
+RESERVED_FEED_IDS = {"entries", "assets", "style.css", "index.html", "feed.xsl"}
 
 
 def type_name(value: Any) -> str:
@@ -310,7 +311,7 @@ def _load_settings(root: Path, problems: list[Problem]) -> Settings | None:
         title=title,
         base_url=base_url,
         author=author or Person(title or "feedpub"),
-        language=checker.string(data, [], "language", "en") or "en",
+        language=language_tag(checker, data, []) or "en",
         timezone=zone,
         timezone_name=zone_name,
         description=checker.string(data, [], "description"),
@@ -371,7 +372,19 @@ def _targets(checker: FileChecker, value: Any) -> dict[str, dict[str, Any]]:
 
 # --- feeds ---------------------------------------------------------------------------------
 
-FEED_FIELDS = ("id", "title", "description", "tags", "limit", "formats", "hubs", "icon", "logo")
+FEED_FIELDS = (
+    "id",
+    "title",
+    "description",
+    "tags",
+    "limit",
+    "formats",
+    "hubs",
+    "icon",
+    "logo",
+    "archive",
+    "stylesheet",
+)
 
 
 def yaml_files(folder: Path) -> list[Path]:
@@ -454,6 +467,7 @@ def _feed(path: Path, checker: FileChecker) -> FeedSpec | None:
     for index, hub in enumerate(hubs):
         if not is_web_url(hub):
             checker.error(["hubs", index], f"expected an absolute http(s) URL, got {hub!r}")
+    flags = {name: _flag(checker, data, name) for name in ("archive", "stylesheet")}
     return FeedSpec(
         id=feed_id,
         title=checker.string(data, [], "title"),
@@ -465,7 +479,17 @@ def _feed(path: Path, checker: FileChecker) -> FeedSpec | None:
         hubs=hubs,
         icon=checker.url(data, [], "icon", absolute=False),
         logo=checker.url(data, [], "logo", absolute=False),
+        archive=flags["archive"],
+        stylesheet=flags["stylesheet"],
     )
+
+
+def _flag(checker: FileChecker, data: dict[str, Any], name: str) -> bool:
+    value = data.get(name, False)
+    if not isinstance(value, bool):
+        checker.error([name], f"expected true or false, got {value!r}")
+        return False
+    return value
 
 
 # --- entries -------------------------------------------------------------------------------
@@ -485,6 +509,7 @@ ENTRY_FIELDS = (
     "related",
     "image",
     "draft",
+    "language",
 )
 
 
@@ -585,6 +610,7 @@ def _entry(raw: Any, checker: FileChecker, stem: str, context: EntryContext) -> 
     if not isinstance(draft, bool):
         checker.error(["draft"], f"expected true or false, got {draft!r}")
     image = _image(checker, data.get("image"))
+    language = language_tag(checker, data, [])
     if checker.problems or published is None:
         return None
     return Entry(
@@ -602,6 +628,7 @@ def _entry(raw: Any, checker: FileChecker, stem: str, context: EntryContext) -> 
         related=tuple(dict.fromkeys(checker.strings(data, [], "related"))),
         image=image,
         draft=draft is True,
+        language=language,
     )
 
 
@@ -716,18 +743,56 @@ def _authors(checker: FileChecker, data: dict[str, Any]) -> tuple[Person, ...]:
     return tuple(p for i, item in enumerate(value) if (p := person(checker, item, ["authors", i])))
 
 
+IMAGE_FIELDS = ("url", "alt", "width", "height", "length", "type")
+
+
 def _image(checker: FileChecker, value: Any) -> Image | None:
     if value is None:
         return None
     if isinstance(value, str):
         value = {"url": value}
     data = checker.mapping(
-        value, ["image"], ("url", "alt"), ("url",), what="a URL or a mapping with url and alt"
+        value, ["image"], IMAGE_FIELDS, ("url",), what="a URL or a mapping with url and alt"
     )
     if data is None:
         return None
     url = checker.url(data, ["image"], "url", absolute=False)
-    return Image(url, checker.string(data, ["image"], "alt")) if url else None
+    sizes: dict[str, int | None] = {}
+    for name, least in (("width", 1), ("height", 1), ("length", 0)):
+        number = data.get(name)
+        if number is not None and (
+            isinstance(number, bool) or not isinstance(number, int) or number < least
+        ):
+            what = "a positive whole number of pixels" if least else "a whole number of bytes"
+            checker.error(["image", name], f"expected {what}, got {number!r}")
+            number = None
+        sizes[name] = number
+    kind = checker.string(data, ["image"], "type").strip() or None
+    if kind is not None and not _IMAGE_TYPE.fullmatch(kind):
+        checker.error(
+            ["image", "type"], f"expected an image MIME type such as image/jpeg, got {kind!r}"
+        )
+        kind = None
+    if not url:
+        return None
+    return Image(url, checker.string(data, ["image"], "alt"), type=kind, **sizes)
+
+
+_IMAGE_TYPE = re.compile(r"image/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*")
+
+
+def language_tag(checker: FileChecker, data: dict[str, Any], path: list[str | int]) -> str | None:
+    """The ``language`` field as a BCP 47 tag, or None when absent (an error when malformed)."""
+    value = checker.string(data, path, "language").strip()
+    if not value:
+        return None
+    if not is_language_tag(value):
+        checker.error(
+            [*path, "language"],
+            f"expected a BCP 47 language tag such as en, pt-BR or ar, got {value!r}",
+        )
+        return None
+    return value
 
 
 # --- the whole publication -----------------------------------------------------------------
@@ -826,8 +891,13 @@ def due_entries(entries: Iterable[Entry], now: datetime) -> list[Entry]:
     return [e for e in entries if not e.draft and e.published <= now]
 
 
-def feed_entries(feed: FeedSpec, entries: Iterable[Entry]) -> list[Entry]:
-    """The newest ``limit`` entries that carry any of the feed's tags (all when it has none)."""
+def feed_entries(
+    feed: FeedSpec, entries: Iterable[Entry], *, everything: bool = False
+) -> list[Entry]:
+    """The newest ``limit`` entries that carry any of the feed's tags (all when it has none).
+
+    ``everything``: every such entry, not only the newest ``limit`` (archives, indexes).
+    """
     wanted = {t.casefold() for t in feed.tags}
     chosen = [e for e in entries if not wanted or wanted & {t.casefold() for t in e.tags}]
-    return chosen[: feed.limit]
+    return chosen if everything else chosen[: feed.limit]

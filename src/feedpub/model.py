@@ -20,10 +20,30 @@ class Person:
     uri: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Image:
+    """An entry's image; the optional facts are for remote images (local ones are read from static/)."""
+
     url: str
     alt: str = ""
+    width: int | None = None  # pixels
+    height: int | None = None
+    length: int | None = None  # bytes
+    type: str | None = None  # MIME type, image/…
+
+    def __repr__(self) -> str:
+        # Stable for the ledger's content hash: the optional facts appear only when given.
+        extras = "".join(
+            f", {name}={value!r}"
+            for name, value in (
+                ("width", self.width),
+                ("height", self.height),
+                ("length", self.length),
+                ("type", self.type),
+            )
+            if value is not None
+        )
+        return f"Image(url={self.url!r}, alt={self.alt!r}{extras})"
 
 
 @dataclass(frozen=True)
@@ -65,6 +85,7 @@ class Entry:
     related: tuple[str, ...] = ()
     image: Image | None = None
     draft: bool = False
+    language: str | None = None  # BCP 47 tag overriding the publication's language
 
     @property
     def changed(self) -> datetime:
@@ -84,6 +105,8 @@ class FeedSpec:
     hubs: tuple[str, ...] = ()
     icon: str | None = None
     logo: str | None = None
+    archive: bool = False  # RFC 5005: older entries go to archive documents
+    stylesheet: bool = False  # attach the XSL stylesheet to RSS and Atom
 
 
 @dataclass(frozen=True)

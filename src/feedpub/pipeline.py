@@ -7,26 +7,27 @@ import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from importlib.resources import files as files_of
 from pathlib import Path
 
 from feedpub import search, stamp
 from feedpub.entries import compile_entries
-from feedpub.errors import BuildError, Problem, ValidationFailed
+from feedpub.errors import BuildError, Location, Problem, Severity, ValidationFailed
 from feedpub.ledger import LEDGER_NAME, load_ledger, save_ledger, track_edits
 from feedpub.load import due_entries, feed_entries, load_publication, load_settings
 from feedpub.model import FEED_FILES, Entry, Publication, Settings, SourceRecord
 from feedpub.output import claim, write_output
+from feedpub.render.archive import STYLESHEET_FILE
 from feedpub.render.briefing import (
     Briefing,
     LocalParts,
     finish_briefing,
-    newest_change,
     render_local,
 )
 from feedpub.render.discover import PROTOCOL_LIMITS, SitemapLimits, render_discovery
-from feedpub.render.jsonfeed import render_json_feed
+from feedpub.render.feeditems import feed_items, local_path
+from feedpub.render.feeds import render_feed
 from feedpub.render.site import render_site
-from feedpub.render.xmlfeeds import render_xml_feeds
 
 log = logging.getLogger("feedpub")
 
@@ -93,22 +94,62 @@ def render_publication(
         for entry in due
     ]
     by_id = {b.entry.id: b for b in briefings}
+    static = _static_files(settings.root / STATIC_DIR)
     files: dict[str, bytes] = {}
     per_feed: dict[str, list[Briefing]] = {}
     for feed in pub.feeds:
-        chosen = [by_id[e.id] for e in feed_entries(feed, due)]
-        per_feed[feed.id] = chosen
-        updated = newest_change([b.entry for b in chosen], fallback=_epoch(pub))
-        for fmt, data in render_xml_feeds(feed, settings, chosen, updated).items():
-            files[f"{feed.id}/{FEED_FILES[fmt]}"] = data
-        if "json" in feed.formats:
-            files[f"{feed.id}/{FEED_FILES['json']}"] = render_json_feed(feed, settings, chosen)
+        chosen = [by_id[e.id] for e in feed_entries(feed, due, everything=feed.archive)]
+        per_feed[feed.id] = chosen[: feed.limit]
+        items = feed_items(chosen, settings.base_url, static)
+        files.update(render_feed(feed, settings, items, fallback=_epoch(pub)))
+    if any(feed.stylesheet for feed in pub.feeds):
+        files[STYLESHEET_FILE] = feed_stylesheet()
     files.update(render_site(settings, pub.feeds, briefings, per_feed))
-    files.update(_static_files(settings.root / STATIC_DIR))
+    files.update(static)
     files.update(
         render_discovery(settings, pub.feeds, [b.entry for b in briefings], files, sitemap_limits)
     )
     return files
+
+
+def feed_stylesheet() -> bytes:
+    return files_of("feedpub").joinpath(f"assets/{STYLESHEET_FILE}").read_bytes()
+
+
+LIVE_FEED_WARNING_BYTES = 512 * 1024
+
+
+def feed_warnings(pub: Publication, files: Mapping[str, bytes], now: datetime) -> list[Problem]:
+    """Live feeds over 512 KB (readers fetch them on every poll) and local images missing from static/."""
+    problems: list[Problem] = []
+    for feed in pub.feeds:
+        for fmt in feed.formats:
+            rel = f"{feed.id}/{FEED_FILES[fmt]}"
+            size = len(files.get(rel, b""))
+            if size > LIVE_FEED_WARNING_BYTES:
+                hint = (
+                    "" if feed.archive else " and set archive: true to keep older entries reachable"
+                )
+                problems.append(
+                    Problem(
+                        Location(feed.path),
+                        f"{rel} is {size:,} bytes, over 512 KB; readers download it on every "
+                        f"poll; lower limit (now {feed.limit}){hint}",
+                        Severity.WARNING,
+                    )
+                )
+    for entry in due_entries(pub.entries, now):
+        path = local_path(entry.image.url) if entry.image else None
+        if path is not None and path not in files:
+            problems.append(
+                Problem(
+                    Location(entry.path),
+                    f"image.url: no file static/{path}; readers get a broken image and an "
+                    "enclosure of unknown length; add the file or give a full URL",
+                    Severity.WARNING,
+                )
+            )
+    return problems
 
 
 def _epoch(pub: Publication) -> datetime:
@@ -132,9 +173,9 @@ def validate_feeds(files: Mapping[str, bytes], output: Path, now: datetime) -> l
     from feedpub.validate import feed_id_map, validate_bytes
 
     problems: list[Problem] = []
-    feed_names = tuple(FEED_FILES.values())
+    feed_names = set(FEED_FILES.values())
     for rel, data in sorted(files.items()):
-        if not rel.endswith(feed_names) or rel.count("/") != 1:
+        if rel.rpartition("/")[2] not in feed_names or "/" not in rel:
             continue
         previous = output / rel
         previous_ids = None
@@ -187,7 +228,7 @@ def build(
     pub = replace(pub, entries=tuple(tracked.entries))
     files = render_publication(pub, moment, _lookup(records), parts)
     output = pub.settings.output
-    warnings: list[Problem] = list(tracked.warnings)
+    warnings: list[Problem] = list(tracked.warnings) + feed_warnings(pub, files, moment)
     if validate:
         problems = validate_feeds(files, output, moment)
         errors = [p for p in problems if p.is_error]

@@ -32,7 +32,7 @@ CASES = {
         [
             "entries/x.yaml:4:1: error: titel: unknown field (did you mean 'title'?); expected one of: id, "
             "title, published, updated, author, authors, summary, sections, quotes, tags, sources, related, "
-            "image, draft"
+            "image, draft, language"
         ],
     ),
     "missing-field": (

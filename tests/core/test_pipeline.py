@@ -94,16 +94,18 @@ def test_validation_error_aborts_and_keeps_old_output(
 ) -> None:
     build(mini, now=NOW)
     before = snapshot(mini / "public")
-    real = pipeline.render_xml_feeds
+    real = pipeline.render_feed
 
     def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
         out = real(*args, **kwargs)
-        out["rss"] = (
-            out["rss"].replace(b"<title>", b"<titel>", 1).replace(b"</title>", b"</titel>", 1)
-        )
+        for rel in out:
+            if rel.endswith("rss.xml"):
+                out[rel] = (
+                    out[rel].replace(b"<title>", b"<titel>", 1).replace(b"</title>", b"</titel>", 1)
+                )
         return out
 
-    monkeypatch.setattr(pipeline, "render_xml_feeds", broken)
+    monkeypatch.setattr(pipeline, "render_feed", broken)
     with pytest.raises(ValidationFailed) as caught:
         build(mini, now=NOW, force=True)  # the inputs did not change: only the renderer did
     assert caught.value.message.endswith("; the old output was kept")

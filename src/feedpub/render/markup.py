@@ -39,6 +39,7 @@ ALLOWED_TAGS = {
     "q",
     "s",
     "small",
+    "span",
     "strong",
     "sub",
     "sup",
@@ -53,7 +54,7 @@ ALLOWED_ATTRIBUTES = {
     "p": {"class"},
     "ul": {"class"},
     "li": {"class"},
-    "span": {"class"},
+    "span": {"lang", "dir"},  # a phrase in another language or direction
 }
 ALLOWED_SCHEMES = {"http", "https", "mailto"}
 _TAG = re.compile(r"<[^>]*>")
@@ -64,11 +65,37 @@ _BLANK_LINES = re.compile(r"\n\s*\n+")
 
 @lru_cache(maxsize=1)
 def _markdown() -> MarkdownIt:
-    # "html": False turns raw HTML in entries into text; nh3 below is the second fence.
-    md = MarkdownIt("commonmark", {"html": False, "typographer": False})
+    # Raw inline HTML (CommonMark §6.6) passes through markdown-it as it is; every caller
+    # then cuts it down with `sanitise` (the nh3 allow-list), so `<em>` stays and
+    # `<script>` goes.
+    md = MarkdownIt("commonmark", {"html": True, "typographer": False})
     md.add_render_rule("link_open", _absolute_attr("href"))
     md.add_render_rule("image", _absolute_image)
+    md.add_render_rule("html_inline", _absolute_raw_html)
     return md
+
+
+# A URL attribute inside one raw HTML tag: name, then a quoted or unquoted value (§6.6).
+_RAW_URL_ATTR = re.compile(
+    r"""(\s(?:href|src|cite)\s*=\s*)("[^"]*"|'[^']*'|[^\s"'=<>`]+)""", re.IGNORECASE
+)
+
+
+def _absolute_raw_html(self: Any, tokens: Any, idx: int, options: Any, env: Any) -> str:
+    """A raw tag with its href/src/cite made absolute, as Markdown links are."""
+    content = str(tokens[idx].content)
+    base = env.get("base", "")
+    if not base or "=" not in content:
+        return content
+
+    def absolute(match: re.Match[str]) -> str:
+        value = match.group(2)
+        if value[:1] in "\"'":
+            value = value[1:-1]
+        url = _resolve(html.unescape(value), base)
+        return f'{match.group(1)}"{escapeHtml(url)}"'
+
+    return _RAW_URL_ATTR.sub(absolute, content)
 
 
 def _resolve(url: str, base: str) -> str:
@@ -106,6 +133,8 @@ _MARKDOWN_SPECIAL = re.compile(r"[\\`*_\[\]<>!&\n\r\0]")
 _NOT_SIMPLE = ("\\", "`", "\n", "\r", "\0", "![")
 _ENTITY_LIKE = re.compile(r"&(?:#|[A-Za-z][A-Za-z0-9]*;)")
 _AUTOLINK_LIKE = re.compile(r"<[^<>\x00-\x20]*>")
+# What could be raw HTML (§6.6): an open or closing tag, a comment, declaration or instruction.
+_RAW_HTML_LIKE = re.compile(r"<[A-Za-z][A-Za-z0-9-]*(?:[\s/][^<>]*)?>|</[A-Za-z]|<[!?]")
 # Read over escaped text: where syntax may start, and a citation [label][key] (neither part
 # bracketed or emphasised, nor the key escaped).
 _MARKS = re.compile(r"[\[\]*_]")
@@ -153,7 +182,9 @@ def _simple_inline(text: str, base: str, refs: Mapping[str, Mapping[str, str]]) 
     for part in _NOT_SIMPLE:
         if part in text:
             return None
-    if ("&" in text and _ENTITY_LIKE.search(text)) or ("<" in text and _AUTOLINK_LIKE.search(text)):
+    if ("&" in text and _ENTITY_LIKE.search(text)) or (
+        "<" in text and (_AUTOLINK_LIKE.search(text) or _RAW_HTML_LIKE.search(text))
+    ):
         return None
     # Escaping first is safe: what is left of `&<>"` is literal text here, and the escapes
     # start with "&" and end with ";", which the checks below treat like the raw characters.
