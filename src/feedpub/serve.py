@@ -11,12 +11,12 @@ from pathlib import Path
 
 from feedpub.errors import UsageError
 from feedpub.load import load_settings
-from feedpub.publish.plan import content_type
+from feedpub.mediatypes import content_type
 
 
 class PreviewHandler(SimpleHTTPRequestHandler):
     def guess_type(self, path: str | os.PathLike[str]) -> str:
-        # The same types a publish sets, so browsers and readers see what the host will serve.
+        # The same types a publish sets, so browsers and readers see what they will get.
         return content_type(os.fspath(path))
 
     def log_message(self, format: str, *args: object) -> None:

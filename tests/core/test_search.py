@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 
 from feedpub.cli import main
+from feedpub.mediatypes import content_type
 from feedpub.pipeline import build
-from feedpub.publish.plan import cache_control, content_type
+from feedpub.publish.plan import cache_control
 from feedpub.search import pagefind_binary
 from tests.conftest import NOW
 from tests.needs import unavailable

@@ -14,6 +14,7 @@ from tests.conftest import NOW
 
 def test_preview_serves_output_with_feed_types(mini: Path) -> None:
     build(mini, now=NOW)
+    (mini / "public/data.json").write_text("{}\n")  # only feed.json is a JSON Feed
     server = make_server(mini / "public", 0)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -25,6 +26,7 @@ def test_preview_serves_output_with_feed_types(mini: Path) -> None:
             "all/feed.json": "application/feed+json; charset=utf-8",
             "entries/talks.html": "text/html; charset=utf-8",
             "style.css": "text/css",
+            "data.json": "application/json; charset=utf-8",
         }
         for path, media_type in expected.items():
             answer = requests.get(base + path, timeout=5)

@@ -7,18 +7,18 @@ from pathlib import Path
 import pytest
 
 from feedpub.errors import PublishError, UsageError
+from feedpub.mediatypes import content_type
 from feedpub.publish.base import LocalFile, TargetConfig
 from feedpub.publish.manifest import decode_manifest, encode_manifest
 from feedpub.publish.plan import (
     DEFAULT_CACHE_RULES,
     cache_control,
     cache_rules,
-    content_type,
     make_plan,
     scan_output,
 )
 from feedpub.publish.registry import check_options, make_target
-from feedpub.publish.retry import RetryPolicy, TransientError, retry
+from feedpub.publish.retry import RetryPolicy, TransientError, is_transient, retry
 from tests.publish.site import build_output
 
 
@@ -174,6 +174,7 @@ def test_manifest_round_trip_and_unreadable_manifest_counts_as_empty() -> None:
 def test_retry_backs_off_exponentially_on_transient_errors_only() -> None:
     waits: list[float] = []
     calls: list[int] = []
+    no_jitter = RetryPolicy(attempts=4, backoff=0.5, jitter=0)
 
     def flaky() -> str:
         calls.append(1)
@@ -181,7 +182,7 @@ def test_retry_backs_off_exponentially_on_transient_errors_only() -> None:
             raise TransientError("503")
         return "ok"
 
-    assert retry(flaky, "x", RetryPolicy(attempts=4, backoff=0.5), waits.append) == "ok"
+    assert retry(flaky, "x", no_jitter, waits.append) == "ok"
     assert waits == [0.5, 1.0]
 
     def refused() -> None:
@@ -190,7 +191,7 @@ def test_retry_backs_off_exponentially_on_transient_errors_only() -> None:
 
     calls.clear()
     with pytest.raises(PermissionError):
-        retry(refused, "x", RetryPolicy(attempts=4, backoff=0.5), waits.append)
+        retry(refused, "x", no_jitter, waits.append)
     assert len(calls) == 1
 
     def down() -> None:
@@ -198,8 +199,31 @@ def test_retry_backs_off_exponentially_on_transient_errors_only() -> None:
 
     waits.clear()
     with pytest.raises(ConnectionRefusedError):
-        retry(down, "x", RetryPolicy(attempts=3, backoff=0.1), waits.append)
+        retry(down, "x", RetryPolicy(attempts=3, backoff=0.1, jitter=0), waits.append)
     assert waits == [0.1, 0.2]
+
+
+def test_retry_waits_are_jittered_below_the_exponential_ceiling() -> None:
+    waits: list[float] = []
+
+    def down() -> None:
+        raise TimeoutError("timed out")
+
+    policy = RetryPolicy(attempts=4, backoff=1.0, jitter=0.5)
+    with pytest.raises(TimeoutError):
+        retry(down, "x", policy, waits.append, rand=iter([0.0, 1.0, 0.5]).__next__)
+    assert waits == [1.0, 1.0, 3.0]  # ceilings 1, 2, 4 less 0%, 50%, 25%
+
+
+def test_only_exception_types_decide_what_is_transient() -> None:
+    class ConnectionClosedError(Exception):  # named like botocore's, but not one of ours
+        pass
+
+    assert is_transient(TransientError("x"))
+    assert is_transient(ConnectionResetError())
+    assert is_transient(TimeoutError())
+    assert not is_transient(ConnectionClosedError())
+    assert not is_transient(PermissionError())
 
 
 def test_registry_rejects_unknown_schemes_and_options() -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -11,9 +13,9 @@ import pytest
 from feedpub.errors import PublishError
 from feedpub.publish.base import MANIFEST_NAME, TargetConfig
 from feedpub.publish.registry import make_target
-from feedpub.publish.sftp import RsyncTarget, rsync_pattern
+from feedpub.publish.rsync import RsyncTarget, rsync_pattern
 from tests.publish import servers_ssh
-from tests.publish.sample import publish, tree, write_output
+from tests.publish.sample import publication, publish, tree, write_output
 from tests.publish.servers_ssh import SshServer
 
 sshd = servers_ssh.sshd  # the fixture, used by name
@@ -150,3 +152,39 @@ def test_unknown_host_is_refused(sshd: SshServer, tmp_path: Path) -> None:
 )
 def test_rsync_pattern_escapes_wildcards(path: str, pattern: str) -> None:
     assert rsync_pattern(path) == pattern
+
+
+def test_rsync_targets_work_without_paramiko(sshd: SshServer, tmp_path: Path) -> None:
+    """A process where paramiko cannot be imported publishes over rsync; sftp:// says what it needs."""
+    targets = {
+        "mirror": {"url": sshd.url("rsync"), **sshd.options()},
+        "sftp": {"url": sshd.url("sftp"), **sshd.options()},
+    }
+    root = publication(tmp_path / "pub", targets)
+    no_paramiko = (
+        "import sys; sys.modules['paramiko'] = None; "
+        "from feedpub.cli import main; sys.exit(main(sys.argv[1:]))"
+    )
+
+    def feedpub(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-c", no_paramiko, "--root", str(root), "publish", *args],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+
+    done = feedpub("mirror")
+    assert (done.returncode, done.stdout, done.stderr) == (
+        0,
+        "mirror: 7 uploaded, 0 unchanged, 0 deleted\n",
+        "",
+    )
+    assert served(sshd) == tree(root / "public")
+    done = feedpub("sftp")
+    assert (done.returncode, done.stderr) == (
+        2,
+        "feedpub: target 'sftp': sftp:// targets need paramiko; "
+        "install it with: pip install 'feedpub[sftp]'\n",
+    )

@@ -12,49 +12,10 @@ from pathlib import Path, PurePosixPath
 
 from feedpub.errors import PublishError, UsageError
 from feedpub.faults import checkpoint
+from feedpub.mediatypes import content_type
 from feedpub.output import MARKER as OUTPUT_MARKER
 from feedpub.publish.base import MANIFEST_NAME, LocalFile, Target
 from feedpub.publish.retry import RetryPolicy, retry
-
-# The Content-Type of every file we upload comes from this table, never from the machine's
-# mimetypes guess (which serves feeds as binary/octet-stream or text/xml on some hosts).
-FEED_TYPES = {
-    "rss.xml": "application/rss+xml; charset=utf-8",
-    "atom.xml": "application/atom+xml; charset=utf-8",  # RFC 4287 section 7
-    "feed.json": "application/feed+json; charset=utf-8",  # JSON Feed 1.1, "MIME type"
-}
-CONTENT_TYPES = {
-    ".html": "text/html; charset=utf-8",
-    ".htm": "text/html; charset=utf-8",
-    ".css": "text/css",
-    ".js": "text/javascript; charset=utf-8",
-    ".json": "application/json; charset=utf-8",
-    ".xml": "application/xml; charset=utf-8",
-    ".xsl": "application/xslt+xml",
-    ".xslt": "application/xslt+xml",
-    ".txt": "text/plain; charset=utf-8",
-    ".opml": "text/x-opml; charset=utf-8",
-    ".webmanifest": "application/manifest+json",
-    ".png": "image/png",
-    ".jpg": "image/jpeg",
-    ".jpeg": "image/jpeg",
-    ".gif": "image/gif",
-    ".webp": "image/webp",
-    ".avif": "image/avif",
-    ".svg": "image/svg+xml",
-    ".ico": "image/vnd.microsoft.icon",
-    ".woff2": "font/woff2",
-    ".woff": "font/woff",
-    ".pdf": "application/pdf",
-    # The Pagefind search bundle (search: true): WebAssembly, and index data it decodes itself.
-    ".wasm": "application/wasm",
-    ".pagefind": "application/wasm",  # pagefind/wasm.<language>.pagefind
-    ".pf_meta": "application/octet-stream",
-    ".pf_index": "application/octet-stream",
-    ".pf_fragment": "application/octet-stream",
-    ".pf_filter": "application/octet-stream",
-}
-DEFAULT_CONTENT_TYPE = "application/octet-stream"
 
 SHORT_CACHE = "public, max-age=300"
 LONG_CACHE = "public, max-age=86400"
@@ -72,14 +33,6 @@ DEFAULT_CACHE_RULES: tuple[tuple[str, str], ...] = (
 # Upload order (lower first): pages and assets the feeds link to, then the feeds, the index last.
 RANK_CONTENT, RANK_JSON, RANK_ATOM, RANK_RSS, RANK_INDEX = range(5)
 FEED_RANKS = {"feed.json": RANK_JSON, "atom.xml": RANK_ATOM, "rss.xml": RANK_RSS}
-
-
-def content_type(path: str) -> str:
-    """The Content-Type for an output path, from the explicit table."""
-    name = PurePosixPath(path).name
-    if name in FEED_TYPES:
-        return FEED_TYPES[name]
-    return CONTENT_TYPES.get(PurePosixPath(name).suffix.lower(), DEFAULT_CONTENT_TYPE)
 
 
 def cache_rules(configured: object, target: str) -> tuple[tuple[str, str], ...]:

@@ -25,11 +25,11 @@ SCHEMES: dict[str, tuple[str, str]] = {
     "git+file": ("feedpub.publish.git", "GitTarget"),
     "git+ssh": ("feedpub.publish.git", "GitTarget"),
     "sftp": ("feedpub.publish.sftp", "SftpTarget"),
-    "rsync": ("feedpub.publish.sftp", "RsyncTarget"),
+    "rsync": ("feedpub.publish.rsync", "RsyncTarget"),
     "webdav": ("feedpub.publish.webdav", "WebdavTarget"),
     "webdavs": ("feedpub.publish.webdav", "WebdavTarget"),
 }
-EXTRAS = {"s3": "s3", "sftp": "sftp", "rsync": "sftp"}
+EXTRAS = {"s3": "s3", "sftp": "sftp"}
 LIBRARIES = {"boto3", "botocore", "paramiko"}
 
 

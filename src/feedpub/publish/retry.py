@@ -1,9 +1,16 @@
-"""A call and a retry policy in, its result out: transient failures retried with exponential backoff."""
+"""A call and a retry policy in, its result out: transient failures retried with jittered backoff.
+
+What counts as transient is decided by exception type alone: ``TransientError``, which each
+target raises for its library's network trouble and busy-server answers, and the builtin
+``ConnectionError`` and ``TimeoutError`` (OSErrors such as ECONNRESET, socket timeouts).
+Anything else (a refusal, a missing bucket, a wrong password) fails at once.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import random
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -15,48 +22,36 @@ log = logging.getLogger("feedpub")
 
 T = TypeVar("T")
 
-# S3 error codes that mean "try again later" (AWS S3 API reference, "Error responses").
-TRANSIENT_S3_CODES = frozenset(
-    {"SlowDown", "RequestTimeout", "InternalError", "ServiceUnavailable", "RequestTimeTooSkewed"}
-)
-
 
 class TransientError(Exception):
     """Raised by a target for a failure worth retrying (a timeout, a 5xx, a dropped connection)."""
 
 
+TRANSIENT_TYPES: tuple[type[BaseException], ...] = (TransientError, ConnectionError, TimeoutError)
+
+
 @dataclass(frozen=True)
 class RetryPolicy:
-    """``attempts`` tries in all; the n-th retry waits ``backoff * 2**(n-1)`` seconds."""
+    """``attempts`` tries in all; the n-th retry waits up to ``backoff * 2**(n-1)`` seconds.
+
+    ``jitter`` is the share of each wait that is random (0: none, 1: anywhere from zero up), so
+    parallel uploads that failed together, say on S3's SlowDown, do not all come back at once.
+    """
 
     attempts: int = 4
     backoff: float = 0.5
+    jitter: float = 0.5
 
 
 def is_transient(exc: BaseException) -> bool:
-    """Whether ``exc`` is worth another try: network trouble and server-side errors, not refusals."""
-    if isinstance(exc, TransientError | ConnectionError | TimeoutError):
-        return True
-    # Library exceptions are recognised by name so this module imports neither boto3 nor requests.
-    names = {cls.__name__ for cls in type(exc).__mro__}
-    if names & {
-        "EndpointConnectionError",
-        "ConnectionClosedError",
-        "ReadTimeoutError",
-        "ConnectTimeoutError",
-        "Timeout",
-        "SSHException",
-    }:
-        return True
-    if "ConnectionError" in names:  # requests.ConnectionError is not the builtin one
-        return True
-    response = getattr(exc, "response", None)
-    if isinstance(response, dict):  # botocore ClientError
-        error = response.get("Error", {})
-        status = response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
-        return error.get("Code") in TRANSIENT_S3_CODES or int(status or 0) >= 500
-    status_code = getattr(response, "status_code", None)  # requests.HTTPError
-    return isinstance(status_code, int) and status_code >= 500
+    """Whether ``exc`` is worth another try: network trouble and busy servers, not refusals."""
+    return isinstance(exc, TRANSIENT_TYPES)
+
+
+def delay(policy: RetryPolicy, attempt: int, rand: Callable[[], float] = random.random) -> float:
+    """Seconds to wait after failed attempt number ``attempt`` (1-based)."""
+    ceiling: float = policy.backoff * 2.0 ** (attempt - 1)
+    return ceiling * (1 - policy.jitter * rand())
 
 
 def retry(
@@ -64,6 +59,7 @@ def retry(
     what: str,
     policy: RetryPolicy,
     sleep: Callable[[float], None] = time.sleep,
+    rand: Callable[[], float] = random.random,
 ) -> T:
     """Run ``call``; on a transient failure wait and try again, up to ``policy.attempts`` tries."""
     attempt = 1
@@ -73,9 +69,9 @@ def retry(
         except Exception as exc:
             if attempt >= policy.attempts or not is_transient(exc):
                 raise
-            delay = policy.backoff * 2 ** (attempt - 1)
-            log.info("%s failed (%s); retrying in %.1fs", what, exc, delay)
-            sleep(delay)
+            wait = delay(policy, attempt, rand)
+            log.info("%s failed (%s); retrying in %.1fs", what, exc, wait)
+            sleep(wait)
             attempt += 1
 
 

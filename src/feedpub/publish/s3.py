@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
-from pathlib import PurePosixPath
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -12,9 +13,10 @@ import botocore.exceptions
 from botocore.config import Config
 
 from feedpub.errors import PublishError, UsageError
+from feedpub.mediatypes import is_feed
 from feedpub.publish.base import MANIFEST_NAME, LocalFile, TargetConfig
-from feedpub.publish.plan import FEED_TYPES
 from feedpub.publish.registry import check_options
+from feedpub.publish.retry import TransientError
 from feedpub.redact import redact_url
 
 if TYPE_CHECKING:
@@ -29,8 +31,34 @@ OPTIONS = {
     "addressing_style",
 }
 CHECKSUM_CHOICES = ("when_supported", "when_required")
+# S3 error codes that mean "try again later" (AWS S3 API reference, "Error responses").
+TRANSIENT_CODES = frozenset(
+    {"SlowDown", "RequestTimeout", "InternalError", "ServiceUnavailable", "RequestTimeTooSkewed"}
+)
 DIGEST_KEY = "feedpub-digest"  # served back as x-amz-meta-feedpub-digest
 MANIFEST_CACHE = "no-cache"
+
+
+@contextlib.contextmanager
+def transient_errors() -> Iterator[None]:
+    """botocore's network failures, S3's "slow down" and 5xx answers as TransientError.
+
+    Decided by exception type, and for a ClientError by the error code S3 sent; the planner
+    retries a TransientError and fails on anything else.
+    """
+    try:
+        yield
+    except botocore.exceptions.ClientError as exc:
+        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+        if exc.response.get("Error", {}).get("Code") in TRANSIENT_CODES or int(status or 0) >= 500:
+            raise TransientError(str(exc)) from exc
+        raise
+    except (
+        botocore.exceptions.ConnectionError,
+        botocore.exceptions.HTTPClientError,
+        botocore.exceptions.IncompleteReadError,
+    ) as exc:
+        raise TransientError(str(exc)) from exc
 
 
 class S3Target:
@@ -115,25 +143,26 @@ class S3Target:
             raise
 
     def remote_digests(self) -> dict[str, str]:
-        recorded, etags = self.read_manifest()
-        start = f"{self.prefix}/" if self.prefix else ""
-        digests: dict[str, str] = {}
-        self._etags = {}
-        for page in self.client.get_paginator("list_objects_v2").paginate(
-            Bucket=self.bucket, Prefix=start
-        ):
-            for obj in page.get("Contents", []):
-                path = obj["Key"][len(start) :]
-                if path == MANIFEST_NAME or not path:
-                    continue
-                etag = obj.get("ETag", "")
-                self._etags[path] = etag
-                if path in recorded and etags.get(path) == etag:
-                    digests[path] = recorded[path]
-                else:  # changed behind our back, or uploaded by a publish that did not finish
-                    head = self.client.head_object(Bucket=self.bucket, Key=obj["Key"])
-                    digests[path] = head.get("Metadata", {}).get(DIGEST_KEY, "")
-        return digests
+        with transient_errors():
+            recorded, etags = self.read_manifest()
+            start = f"{self.prefix}/" if self.prefix else ""
+            digests: dict[str, str] = {}
+            self._etags = {}
+            for page in self.client.get_paginator("list_objects_v2").paginate(
+                Bucket=self.bucket, Prefix=start
+            ):
+                for obj in page.get("Contents", []):
+                    path = obj["Key"][len(start) :]
+                    if path == MANIFEST_NAME or not path:
+                        continue
+                    etag = obj.get("ETag", "")
+                    self._etags[path] = etag
+                    if path in recorded and etags.get(path) == etag:
+                        digests[path] = recorded[path]
+                    else:  # changed behind our back, or uploaded by a publish that did not finish
+                        head = self.client.head_object(Bucket=self.bucket, Key=obj["Key"])
+                        digests[path] = head.get("Metadata", {}).get(DIGEST_KEY, "")
+            return digests
 
     def read_manifest(self) -> tuple[dict[str, str], dict[str, str]]:
         try:
@@ -155,18 +184,19 @@ class S3Target:
         return {}, {}  # unreadable: every object is checked by HEAD instead
 
     def upload(self, file: LocalFile) -> None:
-        data = file.read()
-        response = self.client.put_object(
-            Bucket=self.bucket,
-            Key=self.key(file.path),
-            Body=data,
-            ContentType=file.content_type,
-            CacheControl=file.cache_control,
-            Metadata={DIGEST_KEY: file.digest},
-        )
-        self._etags[file.path] = response.get("ETag", "")
-        if PurePosixPath(file.path).name in FEED_TYPES:
-            self.verify(file)
+        with transient_errors():
+            data = file.read()
+            response = self.client.put_object(
+                Bucket=self.bucket,
+                Key=self.key(file.path),
+                Body=data,
+                ContentType=file.content_type,
+                CacheControl=file.cache_control,
+                Metadata={DIGEST_KEY: file.digest},
+            )
+            self._etags[file.path] = response.get("ETag", "")
+            if is_feed(file.path):
+                self.verify(file)
 
     def verify(self, file: LocalFile) -> None:
         """Read a feed's headers back: the classic failure is a feed served as binary/octet-stream."""
@@ -192,19 +222,21 @@ class S3Target:
                 )
 
     def delete(self, path: str) -> None:
-        self.client.delete_object(Bucket=self.bucket, Key=self.key(path))
-        self._etags.pop(path, None)
+        with transient_errors():
+            self.client.delete_object(Bucket=self.bucket, Key=self.key(path))
+            self._etags.pop(path, None)
 
     def commit(self, digests: dict[str, str]) -> None:
-        etags = {p: self._etags[p] for p in sorted(digests) if p in self._etags}
-        body = {"version": 1, "files": dict(sorted(digests.items())), "etags": etags}
-        self.client.put_object(
-            Bucket=self.bucket,
-            Key=self.key(MANIFEST_NAME),
-            Body=(json.dumps(body, indent=1, sort_keys=True) + "\n").encode(),
-            ContentType="application/json; charset=utf-8",
-            CacheControl=MANIFEST_CACHE,
-        )
+        with transient_errors():
+            etags = {p: self._etags[p] for p in sorted(digests) if p in self._etags}
+            body = {"version": 1, "files": dict(sorted(digests.items())), "etags": etags}
+            self.client.put_object(
+                Bucket=self.bucket,
+                Key=self.key(MANIFEST_NAME),
+                Body=(json.dumps(body, indent=1, sort_keys=True) + "\n").encode(),
+                ContentType="application/json; charset=utf-8",
+                CacheControl=MANIFEST_CACHE,
+            )
 
     def close(self) -> None:
         if self._client is not None:

@@ -21,6 +21,7 @@ from urllib.parse import quote, unquote, urlsplit
 import requests
 
 from feedpub.errors import PublishError, UsageError
+from feedpub.mediatypes import is_feed
 from feedpub.publish.base import LocalFile, TargetConfig
 from feedpub.publish.manifest import ManifestTarget
 from feedpub.publish.registry import check_options
@@ -33,7 +34,6 @@ PASSWORD_ENV = "FEEDPUB_WEBDAV_PASSWORD"
 OPTIONS = {"verify_content_type", "timeout"}
 CHECKS = ("warn", "error", "off")
 DEFAULT_TIMEOUT = 30.0
-FEED_NAMES = ("rss.xml", "atom.xml", "feed.json")
 # Statuses worth another try: the server is busy or a proxy in front lost it (RFC 9110 section 15).
 TRANSIENT_STATUS = {408, 425, 429, 500, 502, 503, 504}
 
@@ -208,7 +208,7 @@ class WebdavTarget(ManifestTarget):
     def upload(self, file: LocalFile) -> None:
         data = file.read()
         self.write_remote(file.path, data, file.content_type)
-        if PurePosixPath(file.path).name in FEED_NAMES:
+        if is_feed(file.path):
             self.verify(file, data)
 
     def verify(self, file: LocalFile, data: bytes) -> None:

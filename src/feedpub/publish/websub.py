@@ -40,7 +40,12 @@ def ping_one(hub: str, topic: str, timeout: float) -> None:
     import requests
 
     # WebSub (W3C REC 2018) leaves publishing to the hub; this form is what hubs accept.
-    response = requests.post(hub, data={"hub.mode": "publish", "hub.url": topic}, timeout=timeout)
+    try:
+        response = requests.post(
+            hub, data={"hub.mode": "publish", "hub.url": topic}, timeout=timeout
+        )
+    except (requests.ConnectionError, requests.Timeout) as exc:
+        raise TransientError(f"cannot reach the hub ({type(exc).__name__})") from exc
     if response.status_code >= 500 or response.status_code == 429:
         raise TransientError(f"HTTP {response.status_code}")
     if not 200 <= response.status_code < 300:
