@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -134,3 +136,76 @@ class LoopbackServer:
                 self.body_bytes += len(reply.body)
         except (BrokenPipeError, ConnectionResetError):
             handler.close_connection = True  # the client stopped reading: what a size cap does
+
+
+class DripServer:
+    """A raw TCP server on 127.0.0.1 that answers every request one byte per ``interval``.
+
+    ``head`` is the status line and headers, ``body`` what follows; with ``drip_head`` the head
+    drips too, otherwise it is sent at once. ``sent`` counts the bytes that left, ``requests``
+    the requests that arrived. Stopping it ends every connection at once.
+    """
+
+    def __init__(
+        self,
+        body: bytes = b"<title>Slow</title>" * 3,
+        *,
+        drip_head: bool = False,
+        interval: float = 1.0,
+    ) -> None:
+        self.head = (
+            b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n"
+            + f"Content-Length: {len(body)}\r\n\r\n".encode()
+        )
+        self.body = body
+        self.drip_head = drip_head
+        self.interval = interval
+        self.sent = 0
+        self.requests = 0
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.thread = threading.Thread(target=self._accept, daemon=True)
+        self.thread.start()
+
+    def url(self, path: str = "/drip") -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def stop(self) -> None:
+        self._stop.set()
+        with contextlib.suppress(OSError):
+            self.listener.shutdown(socket.SHUT_RDWR)  # wakes the accept()
+        self.listener.close()
+        self.thread.join(5)
+
+    def _accept(self) -> None:
+        while not self._stop.is_set():
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(client,), daemon=True).start()
+
+    def _serve(self, client: socket.socket) -> None:
+        with client:
+            request = b""
+            while b"\r\n\r\n" not in request:
+                chunk = client.recv(4096)
+                if not chunk:
+                    return
+                request += chunk
+            with self._lock:
+                self.requests += 1
+            if not self.drip_head:
+                client.sendall(self.head)
+            drip = (self.head if self.drip_head else b"") + self.body
+            for index in range(len(drip)):
+                if self._stop.wait(self.interval):
+                    return
+                try:
+                    client.sendall(drip[index : index + 1])
+                except OSError:
+                    return  # the client hung up: what a deadline does
+                with self._lock:
+                    self.sent += 1

@@ -517,25 +517,6 @@ def test_one_session_per_thread_reuses_connections(
     assert server.connections <= 8
 
 
-def test_address_reached_is_checked_again_after_connecting(
-    server: LoopbackServer, lock: Path, options: PullOptions
-) -> None:
-    """DNS rebinding: the name looked public when checked, the connection lands on loopback."""
-    from feedpub.sources.fetch import Fetcher
-
-    server.route("/inside", Reply(body=b"<title>Secret</title>", headers=HTML))
-    fetcher = Fetcher(replace(options, allow_private=False))
-    fetcher._resolved[("localhost", server.port)] = [
-        "93.184.215.14"
-    ]  # what a rebinding DNS said first
-    outcome = fetcher.fetch(f"http://localhost:{server.port}/inside", None)
-    fetcher.close()
-    assert outcome.kind == "dead"
-    assert outcome.record.error is not None
-    assert outcome.record.error.startswith("refused: localhost is a private or loopback address (")
-    assert outcome.record.title is None and outcome.bytes == 0
-
-
 def test_pull_overlaps_requests_and_304s_send_no_bodies(
     server: LoopbackServer, lock: Path, options: PullOptions
 ) -> None:

@@ -8,18 +8,17 @@ import ipaddress
 import socket
 import ssl
 import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import requests
-from requests.adapters import HTTPAdapter
 
 from feedpub import __version__, pagemeta
 from feedpub.model import SourceRecord, SourcesSettings
 from feedpub.sources.lock import GOOD_STATES
+from feedpub.sources.transport import Deadline, PinnedAdapter, Pins, Resolver, system_resolver
 from feedpub.sources.urls import DEFAULT_PORTS, normalise_url
 
 USER_AGENT = f"feedpub/{__version__} (+https://github.com/feedpub/feedpub)"
@@ -37,7 +36,7 @@ class PullOptions:
 
     check_all: bool = False  # --all: re-check every URL, however fresh
     max_age_days: float = 7.0
-    timeout: float = 10.0  # seconds, for connecting and for each read
+    timeout: float = 10.0  # seconds one URL may take in all; also each connect and read
     max_bytes: int = 2_000_000
     max_redirects: int = 5
     workers: int = 16
@@ -139,26 +138,18 @@ def _forbidden(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
     )
 
 
-def _peer_address(response: requests.Response) -> str | None:
-    """The IP address a streamed response came from, when urllib3 still holds its socket."""
-    connection = getattr(response.raw, "connection", None)
-    sock = getattr(connection, "sock", None)
-    try:
-        return str(sock.getpeername()[0]) if sock is not None else None
-    except (OSError, AttributeError, IndexError, TypeError):
-        return None
-
-
 class Fetcher:
     """Fetches URLs from many threads: one Session per thread, a slot limit per host."""
 
-    def __init__(self, options: PullOptions) -> None:
+    def __init__(self, options: PullOptions, resolve: Resolver = system_resolver) -> None:
         self.options = options
+        self.resolve = resolve
+        self.pins = Pins()
         self._local = threading.local()
         self._guard = threading.Lock()
         self._sessions: list[requests.Session] = []
         self._slots: dict[str, threading.BoundedSemaphore] = {}
-        self._resolved: dict[tuple[str, int], list[str] | socket.gaierror] = {}
+        self._resolved: dict[tuple[str, int], list[str] | OSError] = {}
 
     def close(self) -> None:
         with self._guard:
@@ -172,7 +163,7 @@ class Fetcher:
             session = requests.Session()
             # No proxies or .netrc from the environment: every hop is checked as we connect to it.
             session.trust_env = False
-            adapter = HTTPAdapter(pool_connections=4, pool_maxsize=4, max_retries=0)
+            adapter = PinnedAdapter(self.pins, pool_connections=4, pool_maxsize=4, max_retries=0)
             session.mount("http://", adapter)
             session.mount("https://", adapter)
             session.headers.update({"User-Agent": USER_AGENT, "Accept": ACCEPT})
@@ -193,18 +184,19 @@ class Fetcher:
             cached = self._resolved.get((host, port))
         if cached is None:
             try:
-                infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-                cached = sorted({str(info[4][0]) for info in infos})
-            except socket.gaierror as exc:
+                cached = [str(address) for address in self.resolve(host, port)]
+            except OSError as exc:  # socket.gaierror and friends
                 cached = exc
+            if not cached:
+                cached = socket.gaierror(socket.EAI_NONAME, "no address")
             with self._guard:
                 self._resolved[(host, port)] = cached
-        if isinstance(cached, socket.gaierror):
+        if isinstance(cached, OSError):
             raise Failure(f"DNS lookup failed for {host}", transient=True)
         return cached
 
     def check_url(self, url: str) -> tuple[str, str]:
-        """Scheme and host of a URL we may fetch; Failure for anything else."""
+        """Scheme and host of a URL we may fetch, its checked addresses pinned; Failure if not."""
         try:
             parts = urlsplit(url)
             port = parts.port
@@ -215,10 +207,11 @@ class Fetcher:
         host = parts.hostname
         if not host:
             raise Failure(f"no host in URL: {url}", transient=False)
+        port = port or DEFAULT_PORTS[parts.scheme]
         try:
             addresses = [str(ipaddress.ip_address(host))]
         except ValueError:
-            addresses = self._resolve(host, port or DEFAULT_PORTS[parts.scheme])
+            addresses = self._resolve(host, port)
         if not self.options.allow_private:
             for text in addresses:
                 address = ipaddress.ip_address(text.split("%", 1)[0])
@@ -228,14 +221,26 @@ class Fetcher:
                         "allow it with --allow-private or sources.allow_private",
                         transient=False,
                     )
+        # The connection goes to these addresses and no others: DNS is not asked again.
+        self.pins.pin(host, port, addresses)
         return parts.scheme, host
 
     def fetch(self, url: str, previous: SourceRecord | None) -> Outcome:
         """Fetch one normalised URL, following redirects by hand, into a record."""
         counters = {"bytes": 0, "requests": 0}
+        deadline = self.pins.deadline = Deadline(self.options.timeout)
         try:
             kind, record = self._follow(url, previous, counters)
+            if deadline.expired:  # a body cut short by the deadline looks complete: not trusted
+                raise Failure(f"timed out after {self.options.timeout:g} s", transient=True)
         except Failure as failure:
+            if deadline.expired:
+                failure = Failure(
+                    f"timed out after {self.options.timeout:g} s",
+                    transient=True,
+                    status=failure.status,
+                    final_url=failure.final_url,
+                )
             kind = "transient" if failure.transient else "dead"
             record = SourceRecord(
                 url=url,
@@ -244,6 +249,9 @@ class Fetcher:
                 final_url=failure.final_url,
                 error=failure.message,
             )
+        finally:
+            deadline.cancel()
+            self.pins.deadline = None
         return Outcome(url, record, kind, counters["bytes"], counters["requests"])
 
     def _follow(
@@ -271,7 +279,6 @@ class Fetcher:
                 counters["requests"] += 1
                 response = self._request(current, headers)
                 try:
-                    self._check_peer(response, host)
                     status = response.status_code
                     location = response.headers.get("Location")
                     if status in REDIRECTS and location:
@@ -305,18 +312,6 @@ class Fetcher:
                 permanent = False
             seen.add(normalise_url(target))
             current = target
-
-    def _check_peer(self, response: requests.Response, host: str) -> None:
-        """Check the address we actually reached, in case DNS changed since ``check_url``."""
-        if self.options.allow_private:
-            return
-        peer = _peer_address(response)
-        if peer is not None and _forbidden(ipaddress.ip_address(peer.split("%", 1)[0])):
-            raise Failure(
-                f"refused: {host} is a private or loopback address ({peer}); "
-                "allow it with --allow-private or sources.allow_private",
-                transient=False,
-            )
 
     def _request(self, url: str, headers: dict[str, str]) -> requests.Response:
         timeout = self.options.timeout
@@ -355,7 +350,6 @@ class Fetcher:
                 status=response.status_code,
                 final_url=response.url,
             )
-        deadline = time.monotonic() + 3 * self.options.timeout
         parts: list[bytes] = []
         total = 0
         try:
@@ -366,13 +360,6 @@ class Fetcher:
                     raise Failure(
                         f"too large: more than {limit} bytes",
                         transient=False,
-                        status=response.status_code,
-                        final_url=response.url,
-                    )
-                if time.monotonic() > deadline:
-                    raise Failure(
-                        f"timed out after {3 * self.options.timeout:g} s reading the body",
-                        transient=True,
                         status=response.status_code,
                         final_url=response.url,
                     )

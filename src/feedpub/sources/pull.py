@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 from feedpub.model import SourceRecord
 from feedpub.sources.fetch import Fetcher, Outcome, PullOptions
 from feedpub.sources.lock import GOOD_STATES, load_lock, save_lock
+from feedpub.sources.transport import Resolver, system_resolver
 from feedpub.sources.urls import merge_citations
 
 log = logging.getLogger("feedpub")
@@ -124,8 +125,12 @@ def pull(
     *,
     now: datetime | None = None,
     progress: Progress | None = None,
+    resolve: Resolver = system_resolver,
 ) -> PullReport:
-    """Fetch the cited URLs that are due, update ``sources.lock``, and report what changed."""
+    """Fetch the cited URLs that are due, update ``sources.lock``, and report what changed.
+
+    ``resolve`` answers (host, port) with IP addresses; the connections go to what it answered.
+    """
     started = time.monotonic()
     moment = now if now is not None else datetime.now(UTC)
     checked = format_time(moment)
@@ -136,7 +141,7 @@ def pull(
     report.fresh = len(cited_by) - len(due)
     report.removed = sum(1 for url in known if url not in cited_by)
     records = {url: known[url] for url in cited_by if url in known}
-    fetcher = Fetcher(options)
+    fetcher = Fetcher(options, resolve)
     log.debug("pulling %d of %d cited URLs", len(due), len(cited_by))
     try:
         for outcome in _run(fetcher, due, known, options, progress):
