@@ -38,8 +38,8 @@ def lock(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def options() -> PullOptions:
-    """Tiny limits so failure cases are fast; loopback allowed (the test server lives there)."""
-    return PullOptions(timeout=0.5, max_bytes=20_000, allow_private=True, workers=8)
+    """Small limits; a timeout a busy machine never reaches by accident; loopback allowed."""
+    return PullOptions(timeout=5, max_bytes=20_000, allow_private=True, workers=8)
 
 
 class Outbound:

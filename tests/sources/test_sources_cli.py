@@ -17,7 +17,7 @@ base_url: https://test.example.org/
 timezone: UTC
 since: 2025
 author: {name: Test Desk}
-sources: {allow_private: %s, timeout: 0.5}
+sources: {allow_private: %s, timeout: 5}
 """
 ENTRY = """\
 title: Entry %(id)s
