@@ -94,7 +94,7 @@ def _compile_one(rel: str, path: str, raw: bytes | None) -> tuple[str, Compiled]
 
     if raw is None:
         checker = FileChecker(rel)
-        raw = read_bytes(path, checker)
+        raw = read_bytes(path, checker, _worker["context"].max_bytes)
         if raw is None:
             return "", Compiled(None, tuple(checker.problems), None, "")
     records: Mapping[str, SourceRecord] = _worker["records"]
@@ -126,6 +126,7 @@ def _context_key(settings: Settings) -> str:
             author.name,
             author.email or "",
             author.uri or "",
+            str(settings.max_entry_bytes),
         )
     )
 
@@ -204,7 +205,7 @@ def compile_entries(
     from feedpub.sources import normalise_url
 
     stats = stats if stats is not None else CompileStats()
-    context = EntryContext(settings.timezone or _utc(), settings.author)
+    context = EntryContext(settings.timezone or _utc(), settings.author, settings.max_entry_bytes)
     context_key = _context_key(settings)
     cache_folder = root / CACHE_DIR
     cache = _load_cache(cache_folder, context_key)
@@ -212,13 +213,13 @@ def compile_entries(
     results: dict[str, Compiled] = {}
     todo: list[Job] = []
     digests: dict[str, str] = {}
-    files = entry_files(root)
+    files = entry_files(root, problems)
     stats.files = len(files)
     signatures: dict[str, str] = {}
 
     def read(path: str, rel: str) -> bytes | None:
         checker = FileChecker(rel)
-        raw = read_bytes(path, checker)
+        raw = read_bytes(path, checker, context.max_bytes)
         if raw is None:
             results[rel] = Compiled(None, tuple(checker.problems), None, "")
         else:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import difflib
-import os
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -15,9 +14,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from feedpub import yamlfile
 from feedpub.errors import InputError, Location, Problem
+from feedpub.inputs import input_file, read_regular, walk
 from feedpub.langs import is_language_tag
 from feedpub.model import (
     FORMATS,
+    MAX_ENTRY_BYTES,
     Entry,
     FeedSpec,
     Image,
@@ -156,20 +157,29 @@ def is_web_url(value: str) -> bool:
     return parts.scheme in ("http", "https") and bool(parts.netloc)
 
 
-def read_bytes(path: str | Path, checker: FileChecker) -> bytes | None:
+def read_bytes(path: str | Path, checker: FileChecker, limit: int | None = None) -> bytes | None:
+    """A regular file's bytes (never a FIFO or device, never over ``limit``), or None after
+    recording why not."""
     try:
-        with open(path, "rb") as handle:
-            return handle.read()
+        return read_regular(str(path), limit)
     except OSError as exc:
         checker.problems.append(
             Problem(Location(checker.file), f"cannot read file: {exc.strerror}")
         )
-        return None
+    except ValueError as exc:
+        checker.problems.append(
+            Problem(
+                Location(checker.file),
+                f"the file is {exc.args[0]:,} bytes, over the limit of {limit:,} "
+                "(max_entry_bytes in feedpub.yaml); split it or raise the limit",
+            )
+        )
+    return None
 
 
-def read_yaml(path: Path, checker: FileChecker) -> Any:
+def read_yaml(path: Path, checker: FileChecker, limit: int | None = MAX_ENTRY_BYTES) -> Any:
     """The data of one YAML file, or None after recording why it could not be read."""
-    raw = read_bytes(path, checker)
+    raw = read_bytes(path, checker, limit)
     return None if raw is None else parse_yaml(raw, checker)
 
 
@@ -214,6 +224,7 @@ SETTINGS_FIELDS = (
     "sources",
     "targets",
     "search",
+    "max_entry_bytes",
 )
 SOURCES_FIELDS = (
     "max_age_days",
@@ -255,9 +266,12 @@ def load_settings(root: Path) -> Settings:
 
 
 def _load_settings(root: Path, problems: list[Problem]) -> Settings | None:
-    path = root / SETTINGS_FILE
     checker = FileChecker(SETTINGS_FILE)
-    if not path.is_file():
+    found = len(problems)
+    settings_path = input_file(root, SETTINGS_FILE, problems)
+    if len(problems) > found:
+        return None
+    if settings_path is None:
         where = "" if root.is_dir() else f" (no folder {root})"
         problems.append(
             Problem(
@@ -266,7 +280,7 @@ def _load_settings(root: Path, problems: list[Problem]) -> Settings | None:
             )
         )
         return None
-    data = read_yaml(path, checker)
+    data = read_yaml(Path(settings_path), checker)
     problems.extend(checker.problems)
     if data is None:
         return None
@@ -297,6 +311,17 @@ def _load_settings(root: Path, problems: list[Problem]) -> Settings | None:
     author = person(checker, data["author"], ["author"]) if data.get("author") is not None else None
     sources = _sources_settings(checker, data.get("sources"))
     targets = _targets(checker, data.get("targets"))
+    max_entry_bytes = data.get("max_entry_bytes", MAX_ENTRY_BYTES)
+    if (
+        isinstance(max_entry_bytes, bool)
+        or not isinstance(max_entry_bytes, int)
+        or max_entry_bytes < 1
+    ):
+        checker.error(
+            ["max_entry_bytes"],
+            f"expected a positive whole number of bytes, got {max_entry_bytes!r}",
+        )
+        max_entry_bytes = MAX_ENTRY_BYTES
     output = checker.string(data, [], "output", "public") or "public"
     search = data.get("search", False)
     if not isinstance(search, bool):
@@ -320,6 +345,7 @@ def _load_settings(root: Path, problems: list[Problem]) -> Settings | None:
         sources=sources,
         targets=targets,
         search=search,
+        max_entry_bytes=max_entry_bytes,
     )
 
 
@@ -387,25 +413,7 @@ FEED_FIELDS = (
 )
 
 
-def yaml_files(folder: Path) -> list[Path]:
-    """YAML files under ``folder``, sorted by relative path, skipping hidden files and folders."""
-    return [Path(path) for _rel, path in yaml_files_relative(folder)]
-
-
-def yaml_files_relative(folder: Path) -> list[tuple[str, str]]:
-    """(path relative to ``folder``, path) of every YAML file under it, sorted."""
-    found: list[tuple[str, str]] = []
-    for directory, subdirs, names in os.walk(folder, followlinks=True):
-        subdirs[:] = [d for d in subdirs if not d.startswith(".")]
-        prefix = os.path.relpath(directory, folder).replace(os.sep, "/")
-        prefix = "" if prefix == "." else prefix + "/"
-        for name in names:
-            if name.endswith((".yaml", ".yml")) and not name.startswith("."):
-                path = os.path.join(directory, name)
-                if os.path.isfile(path):
-                    found.append((prefix + name, path))
-    found.sort()
-    return found
+YAML_SUFFIXES = (".yaml", ".yml")
 
 
 def load_feeds(
@@ -415,24 +423,24 @@ def load_feeds(
     collected: list[Problem] = [] if problems is None else problems
     feeds: list[FeedSpec] = []
     seen: dict[str, str] = {}
-    files = yaml_files(root / "feeds")
-    if not files:
+    walked = len(collected)
+    files = walk(root, "feeds", collected, YAML_SUFFIXES)
+    if not files and len(collected) == walked:
         collected.append(
             Problem(
                 Location("feeds/"), "no feed definitions; add one, e.g. feeds/all.yaml with a title"
             )
         )
-    for path in files:
-        rel = path.relative_to(root).as_posix()
-        checker = FileChecker(rel)
-        spec = _feed(path, checker)
+    for name, path in files:
+        checker = FileChecker("feeds/" + name)
+        spec = _feed(Path(path), Path(name).stem, checker, settings.max_entry_bytes)
         if spec is not None:
             if spec.id in seen:
                 checker.error(
                     ["id"], f"duplicate feed id {spec.id!r}, also used by {seen[spec.id]}"
                 )
             else:
-                seen[spec.id] = rel
+                seen[spec.id] = checker.file
                 feeds.append(spec)
         collected.extend(checker.problems)
     if problems is None and collected:
@@ -440,14 +448,14 @@ def load_feeds(
     return tuple(feeds)
 
 
-def _feed(path: Path, checker: FileChecker) -> FeedSpec | None:
-    data = read_yaml(path, checker)
+def _feed(path: Path, stem: str, checker: FileChecker, limit: int) -> FeedSpec | None:
+    data = read_yaml(path, checker, limit)
     if data is None:
         return None
     data = checker.mapping(data, [], FEED_FIELDS, ("title",))
     if data is None:
         return None
-    feed_id = checker.string(data, [], "id", path.stem) or path.stem
+    feed_id = checker.string(data, [], "id", stem) or stem
     if not ID_PATTERN.match(feed_id) or feed_id in RESERVED_FEED_IDS:
         checker.error(
             ["id"],
@@ -519,6 +527,7 @@ class EntryContext:
 
     timezone: tzinfo
     default_author: Person
+    max_bytes: int | None = None  # largest entry file read (max_entry_bytes)
 
 
 def to_datetime(value: Any, zone: tzinfo) -> datetime | None:
@@ -544,7 +553,7 @@ def load_entry_file(
 ) -> tuple[Entry | None, list[Problem]]:
     """One entry file → (Entry or None, its problems)."""
     checker = FileChecker(rel)
-    raw = read_bytes(path, checker)
+    raw = read_bytes(path, checker, context.max_bytes)
     return (None, checker.problems) if raw is None else load_entry_bytes(raw, rel, context)
 
 
@@ -798,14 +807,17 @@ def language_tag(checker: FileChecker, data: dict[str, Any], path: list[str | in
 # --- the whole publication -----------------------------------------------------------------
 
 
-def entry_files(root: Path) -> list[tuple[str, str]]:
-    return [(path, "entries/" + rel) for rel, path in yaml_files_relative(root / "entries")]
+def entry_files(root: Path, problems: list[Problem]) -> list[tuple[str, str]]:
+    """(path to read, path shown) of every entry file; unreadable or unsafe ones go to ``problems``."""
+    return [
+        (path, "entries/" + rel) for rel, path in walk(root, "entries", problems, YAML_SUFFIXES)
+    ]
 
 
 def load_entries(root: Path, settings: Settings, problems: list[Problem]) -> list[Entry]:
-    context = EntryContext(settings.timezone or UTC, settings.author)
+    context = EntryContext(settings.timezone or UTC, settings.author, settings.max_entry_bytes)
     entries: list[Entry] = []
-    for path, rel in entry_files(root):
+    for path, rel in entry_files(root, problems):
         entry, found = load_entry_file(path, rel, context)
         problems.extend(found)
         if entry is not None:

@@ -120,6 +120,9 @@ class SourcesSettings:
     allow_private: bool = False
 
 
+MAX_ENTRY_BYTES = 5_000_000  # an entry is a few KB; this only stops a runaway file
+
+
 @dataclass(frozen=True)
 class Settings:
     root: Path
@@ -136,6 +139,7 @@ class Settings:
     targets: dict[str, dict[str, Any]] = field(default_factory=dict)
     path: str = "feedpub.yaml"
     search: bool = False  # build a Pagefind index, a search page and a search box
+    max_entry_bytes: int = MAX_ENTRY_BYTES  # largest entry or feed file read
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,8 @@ from pathlib import Path
 
 from feedpub import search, stamp
 from feedpub.entries import compile_entries
-from feedpub.errors import BuildError, Location, Problem, Severity, ValidationFailed
+from feedpub.errors import BuildError, InputError, Location, Problem, Severity, ValidationFailed
+from feedpub.inputs import read_regular, walk
 from feedpub.ledger import LEDGER_NAME, load_ledger, save_ledger, track_edits
 from feedpub.load import due_entries, feed_entries, load_publication, load_settings
 from feedpub.model import FEED_FILES, Entry, Publication, Settings, SourceRecord
@@ -94,7 +95,7 @@ def render_publication(
         for entry in due
     ]
     by_id = {b.entry.id: b for b in briefings}
-    static = _static_files(settings.root / STATIC_DIR)
+    static = static_files(settings.root)
     files: dict[str, bytes] = {}
     per_feed: dict[str, list[Briefing]] = {}
     for feed in pub.feeds:
@@ -158,14 +159,25 @@ def _epoch(pub: Publication) -> datetime:
     return datetime(year, 1, 1, tzinfo=UTC)
 
 
-def _static_files(folder: Path) -> dict[str, bytes]:
-    if not folder.is_dir():
-        return {}
-    return {
-        p.relative_to(folder).as_posix(): p.read_bytes()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts)
-    }
+def static_files(root: Path) -> dict[str, bytes]:
+    """The files under static/ by their path in the output; InputError (exit 2) for anything
+    that is not a regular file inside the publication (a symlink out of it, a FIFO, …)."""
+    problems: list[Problem] = []
+    found: dict[str, bytes] = {}
+    for rel, path in walk(root, STATIC_DIR, problems):
+        try:
+            found[rel] = read_regular(path)
+        except OSError as exc:
+            problems.append(
+                Problem(Location(f"{STATIC_DIR}/{rel}"), f"cannot read file: {exc.strerror}")
+            )
+    if problems:
+        count = len(problems)
+        raise InputError(
+            f"{count} problem{'s' if count != 1 else ''} in the publication; nothing was built",
+            problems,
+        )
+    return found
 
 
 def validate_feeds(files: Mapping[str, bytes], output: Path, now: datetime) -> list[Problem]:

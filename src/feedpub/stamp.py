@@ -16,6 +16,8 @@ from datetime import datetime
 from pathlib import Path
 
 from feedpub import __version__
+from feedpub.errors import Problem
+from feedpub.inputs import walk
 
 STAMP_FILE = Path(".feedpub") / "build-stamp.json"
 # feedpub.ledger is left out: the build writes it, and it follows from the entries anyway.
@@ -37,19 +39,18 @@ class Stamp:
     racy: bool
 
 
-def _walk(folder: Path, out: list[str]) -> None:
-    try:
-        items = sorted(os.scandir(folder), key=lambda item: item.name)
-    except OSError:
-        return
-    for item in items:
-        if item.name.startswith("."):
+def _walk(root: Path, folder: str, out: list[str]) -> None:
+    """A line per input file (path, size, mtime); a line per unsafe or unreadable one, so a
+    publication with such a problem never counts as fresh."""
+    problems: list[Problem] = []
+    for rel, path in walk(root, folder, problems):
+        try:
+            info = os.stat(path)
+        except OSError:
+            out.append(f"{folder}/{rel}\0missing")
             continue
-        if item.is_dir(follow_symlinks=True):
-            _walk(Path(item.path), out)
-        else:
-            info = item.stat()
-            out.append(f"{item.path}\0{info.st_size}\0{info.st_mtime_ns}")
+        out.append(f"{folder}/{rel}\0{info.st_size}\0{info.st_mtime_ns}")
+    out.extend(f"{problem}\0problem" for problem in problems)
 
 
 def input_state(root: Path) -> tuple[str, int]:
@@ -62,9 +63,13 @@ def input_state(root: Path) -> tuple[str, int]:
         except OSError:
             lines.append(f"{name}\0missing")
     for name in INPUT_FOLDERS:
-        _walk(root / name, lines)
+        _walk(root, name, lines)
     newest = max(
-        (int(line.rsplit("\0", 1)[1]) for line in lines[1:] if not line.endswith("missing")),
+        (
+            int(line.rsplit("\0", 1)[1])
+            for line in lines[1:]
+            if not line.endswith(("missing", "problem"))
+        ),
         default=0,
     )
     return hashlib.blake2b(
