@@ -21,6 +21,7 @@ from feedpub.validate.common import (
 )
 from feedpub.validate.dates import parse_rfc3339
 from feedpub.validate.languages import language_problem
+from feedpub.validate.linkrels import REGISTERED_RELS
 from feedpub.validate.report import Report
 from feedpub.validate.uris import URI_CODES, check_uri, uri_problem
 from feedpub.validate.urls import is_email, is_mime_type, url_problem
@@ -34,74 +35,6 @@ SOURCE_ELEMENTS = frozenset(FEED_ONCE + FEED_MANY) - {"entry"}
 TEXT_CONSTRUCTS = frozenset({"title", "subtitle", "summary", "rights"})
 PERSON_CONSTRUCTS = frozenset({"author", "contributor"})
 DATE_CONSTRUCTS = frozenset({"updated", "published"})
-# IANA link relations registered for Atom and the Web (RFC 4287 §4.2.7.2, RFC 8288).
-REGISTERED_RELS = frozenset(
-    {
-        "alternate",
-        "related",
-        "self",
-        "enclosure",
-        "via",
-        "first",
-        "last",
-        "next",
-        "previous",
-        "prev",
-        "next-archive",
-        "prev-archive",
-        "current",
-        "edit",
-        "edit-media",
-        "replies",
-        "license",
-        "hub",
-        "search",
-        "payment",
-        "service",
-        "up",
-        "describedby",
-        "icon",
-        "preview",
-        "canonical",
-        "author",
-        "bookmark",
-        "help",
-        "index",
-        "start",
-        "contents",
-        "copyright",
-        "archives",
-        "shortlink",
-        "pingback",
-        "webmention",
-        "me",
-        "memento",
-        "original",
-        "timegate",
-        "timemap",
-        "version-history",
-        "latest-version",
-        "predecessor-version",
-        "successor-version",
-        "working-copy",
-        "working-copy-of",
-        "stylesheet",
-        "tag",
-        "type",
-        "appendix",
-        "chapter",
-        "glossary",
-        "section",
-        "subsection",
-        "profile",
-        "terms-of-service",
-        "privacy-policy",
-        "manifest",
-        "monitor",
-        "collection",
-        "item",
-    }
-)
 
 
 def check(root: Element, size: int, report: Report) -> None:
@@ -114,18 +47,21 @@ def check(root: Element, size: int, report: Report) -> None:
             root.sourceline,
         )
         return
+    if local == "entry" and ns == ATOM:
+        _entry_document(root, size, report)
+        return
     if local != "feed" or ns != ATOM:
-        if local == "feed":
+        if local in ("feed", "entry"):
             report.error(
                 "wrong-namespace",
-                f'<feed> is not in the Atom namespace; write <feed xmlns="{ATOM}">',
+                f'<{local}> is not in the Atom namespace; write <{local} xmlns="{ATOM}">',
                 root.sourceline,
             )
         else:
             report.error(
                 "wrong-root",
-                f"the root element is <{name_of(root)}>; an Atom feed "
-                f'starts with <feed xmlns="{ATOM}">',
+                f"the root element is <{name_of(root)}>; an Atom document "
+                f'starts with <feed xmlns="{ATOM}"> or <entry xmlns="{ATOM}">',
                 root.sourceline,
             )
         return
@@ -163,6 +99,13 @@ def check(root: Element, size: int, report: Report) -> None:
     _all_ids_equal(entries, report)
     pitfalls.check_ids(report, id_pairs)
     pitfalls.check_size(report, size, len(entries))
+
+
+def _entry_document(root: Element, size: int, report: Report) -> None:
+    """RFC 4287 §4.1.2: an Atom Entry Document is one <entry> as the root, checked as such."""
+    attributes.check_atom(root, report)
+    _entry(root, False, {}, [], report)
+    pitfalls.check_size(report, size, 1)
 
 
 def _all_ids_equal(entries: list[Element], report: Report) -> None:
@@ -544,7 +487,9 @@ def _entry(
         if not any(s.find(f"{{{ATOM}}}author") is not None for s in source):
             report.error(
                 "missing-author",
-                "<entry> has no <author> and neither does <feed>; add "
+                "<entry> has no <author>; add one"
+                if entry.getparent() is None
+                else "<entry> has no <author> and neither does <feed>; add "
                 "one to the feed or to every entry",
                 entry.sourceline,
             )
