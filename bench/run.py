@@ -397,6 +397,8 @@ def bench_size(bench: Bench, n: int, *, with_hugo: bool) -> None:
         runs=runs,
         before=lambda i: clean_build(root),
     )
+    if not bench.quick:
+        bench_search(bench, root, n, runs)
     out = bench.work / f"obvious-{n}"
     obvious = [sys.executable, str(HERE / "obvious.py"), str(root), "--out", str(out)]
     if n <= 10_000:
@@ -472,6 +474,29 @@ def bench_size(bench: Bench, n: int, *, with_hugo: bool) -> None:
         before=add,
     )
     check_yaml_errors(bench, root, n)
+
+
+def bench_search(bench: Bench, root: Path, n: int, runs: int) -> None:
+    """The cold build again with ``search: true``: the same build plus the Pagefind index."""
+    from feedpub.search import pagefind_binary
+
+    if pagefind_binary() is None:
+        bench.notes.append("Pagefind is not installed: `search: true` was not measured")
+        return
+    settings = root / "feedpub.yaml"
+    original = settings.read_text(encoding="utf-8")
+    settings.write_text(original + "search: true\n", encoding="utf-8")
+    try:
+        bench.measure(
+            "cold_search",
+            "Cold build with `search: true` (+ Pagefind index)",
+            n,
+            lambda i: build_cmd(root),
+            runs=runs,
+            before=lambda i: clean_build(root),
+        )
+    finally:
+        settings.write_text(original, encoding="utf-8")
 
 
 # yaml-rs is no feedpub dependency: BENCH_FASTYAML_PYTHON may name an interpreter that has it
@@ -894,6 +919,22 @@ def evaluate(bench: Bench, sizes: Sequence[int]) -> None:
                     key,
                 )
             )
+    for n in sizes:
+        base, searched = bench.find("cold", n), bench.find("cold_search", n)
+        if base is not None and searched is not None:
+            extra = searched.median - base.median
+            searched.note = (
+                f"{searched.median / base.median:.2f}× the cold build without search "
+                f"({'+' if extra >= 0 else '−'}{seconds(abs(extra))})"
+            )
+            bench.checks.append(
+                Check(
+                    f"Extra build time of `search: true` (N={n:,}; no target: reported)",
+                    searched.note,
+                    None,
+                    "cold_search",
+                )
+            )
     large = bench.find("cold", 100_000)
     if large is not None:
         bench.checks.append(
@@ -1056,6 +1097,9 @@ def render(bench: Bench, sizes: Sequence[int], machine: list[str], elapsed: floa
         "RSS and Atom written. Floor (`bench/floor.py`): the C loader alone, one process.",
         "- Hugo (`bench/hugo.py`): the same entries as Markdown posts; a page per post, home RSS and "
         "Atom of every post with full content, HTML tag pages. Cold: `public/` and caches deleted.",
+        "- Cold build with `search: true`: the same cold build with `search: true` added to "
+        "feedpub.yaml, so it also runs Pagefind over the entry pages and writes its index "
+        "(not in `--quick`).",
         "- Rebuilds follow a complete build: nothing changed; one entry's lead edited (a different "
         "entry each run); one new entry added each run.",
         "- Validate: `feedpub validate` over a build whose `all` feed holds every entry.",
