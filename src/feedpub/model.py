@@ -162,6 +162,7 @@ class SourceRecord:
     checked: str | None = None  # RFC 3339 UTC time of the last check
     error: str | None = None
     moved_to: str | None = None  # where a permanent redirect (301/308) from ``url`` points
+    retry_after: str | None = None  # RFC 3339 UTC: a 429/503 asked not to be asked before then
 
 
 @dataclass(frozen=True)

@@ -148,9 +148,11 @@ def _pull(root: Path, now: datetime | None) -> str:
         return ""
     options = PullOptions.from_settings(publication.settings.sources)
     report = pull_sources(citations, root / LOCK_NAME, options, now=now)
-    for problem in report.problems():
-        log.warning("%s", problem)
-    if report.fetched or report.dead or report.moved or report.removed:
+    # One line per source whose state changed, not every run for every dead source: cron mails
+    # what a run prints, and a dead link reported every 15 minutes is noise, not news.
+    for change in report.changes:
+        log.log(logging.WARNING if change.is_problem else logging.INFO, "%s", change.line())
+    if report.fetched or report.changes or report.removed:
         log.info("pulled: %s", report.summary())
         return report.summary()
     return ""

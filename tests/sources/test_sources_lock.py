@@ -114,7 +114,7 @@ BROKEN = [
             None,
             "sources.https://x/.titel: expected one of status, state, final_url, title, "
             "description, site_name, canonical, published, language, content_type, etag, "
-            "last_modified, checked, error, moved_to, found unknown field 'titel'",
+            "last_modified, checked, error, moved_to, retry_after, found unknown field 'titel'",
         ),
     ),
     (

@@ -21,10 +21,11 @@ from sources_server import CHECKED, NOW, DripServer, LoopbackServer, Reply
 
 from conftest import Outbound
 from feedpub.model import SourceRecord
-from feedpub.sources import PullOptions
+from feedpub.sources import PullOptions, load_lock
 from feedpub.sources.pull import pull
 
 HTML = {"Content-Type": "text/html"}
+MINUTE = dt.timedelta(minutes=1)
 PUBLIC = "93.184.215.14"  # a global address: passes the check, never reached (the guard refuses)
 
 
@@ -196,3 +197,50 @@ def test_headers_dripping_one_byte_a_second_are_cut_at_the_deadline(
         url=url, state="dead", error="timed out after 2 s", checked=CHECKED
     )
     assert drip_head.sent < 10
+
+
+# --- Retry-After ---------------------------------------------------------------------------
+
+
+def test_retry_after_on_503_is_honoured_on_the_next_pull(
+    server: LoopbackServer, lock: Path, options: PullOptions
+) -> None:
+    url = server.route("/busy", Reply(body=b"<title>Busy</title>", headers=HTML))
+    good = pull({url: ["e"]}, lock, options, now=NOW).records[url]
+    server.route("/busy", Reply(503, b"later", {**HTML, "Retry-After": "120"}))
+    failing = pull({url: ["e"]}, lock, replace(options, check_all=True), now=NOW).records[url]
+    assert failing == replace(
+        good,
+        state="transient",
+        status=503,
+        error="HTTP 503 Service Unavailable",
+        retry_after="2025-05-17T12:02:00Z",
+    )
+    assert load_lock(lock)[url].retry_after == "2025-05-17T12:02:00Z"
+    # A failing URL is normally tried on every pull; not before the time the server gave,
+    # not even with --all.
+    asked = len(server.requests_to("/busy"))
+    report = pull({url: ["e"]}, lock, replace(options, check_all=True), now=NOW + MINUTE)
+    assert len(server.requests_to("/busy")) == asked
+    assert report.summary() == "0 fetched, 0 unchanged, 0 dead, 0 moved, 1 waiting (Retry-After)"
+    server.route("/busy", Reply(body=b"<title>Busy</title>", headers=HTML))
+    later = NOW + 2 * MINUTE
+    recovered = pull({url: ["e"]}, lock, options, now=later).records[url]
+    assert recovered == replace(good, checked="2025-05-17T12:02:00Z")  # retry_after gone
+
+
+@pytest.mark.parametrize(
+    ("header", "until"),
+    [
+        ("Sat, 17 May 2025 13:00:00 GMT", "2025-05-17T13:00:00Z"),  # an HTTP-date
+        ("99999999999", "2025-05-24T12:00:00Z"),  # at most max_age_days away
+        ("Fri, 16 May 2025 13:00:00 GMT", None),  # already past
+        ("soon", None),  # unreadable: ignored
+    ],
+)
+def test_retry_after_on_429_as_a_date_capped_or_ignored(
+    server: LoopbackServer, lock: Path, options: PullOptions, header: str, until: str | None
+) -> None:
+    url = server.route("/limited", Reply(429, b"", {"Retry-After": header}))
+    record = pull({url: ["e"]}, lock, options, now=NOW).records[url]
+    assert (record.error, record.retry_after) == ("HTTP 429 Too Many Requests", until)

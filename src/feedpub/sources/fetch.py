@@ -26,6 +26,7 @@ REDIRECTS = (301, 302, 303, 307, 308)
 PERMANENT_REDIRECTS = (301, 308)  # RFC 9110 §15.4.2, §15.4.9
 # Statuses worth retrying: the server may answer next time (RFC 9110 §15.5.9, RFC 6585 §4).
 TRANSIENT_STATUSES = (408, 425, 429)
+RETRY_AFTER_STATUSES = (429, 503)  # RFC 6585 §4, RFC 9110 §15.6.4
 CHUNK = 65536
 ACCEPT = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5"
 
@@ -69,12 +70,14 @@ class Failure(Exception):
         transient: bool,
         status: int | None = None,
         final_url: str | None = None,
+        retry_after: str | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
         self.transient = transient
         self.status = status
         self.final_url = final_url
+        self.retry_after = retry_after
 
 
 @dataclass
@@ -86,6 +89,7 @@ class Outcome:
     kind: str  # fetched | unchanged | dead | transient
     bytes: int = 0
     requests: int = 0
+    retry_after: str | None = None  # a 429's or 503's Retry-After header, as sent
 
 
 def _causes(exc: BaseException) -> Iterator[BaseException]:
@@ -228,6 +232,7 @@ class Fetcher:
     def fetch(self, url: str, previous: SourceRecord | None) -> Outcome:
         """Fetch one normalised URL, following redirects by hand, into a record."""
         counters = {"bytes": 0, "requests": 0}
+        retry_after = None
         deadline = self.pins.deadline = Deadline(self.options.timeout)
         try:
             kind, record = self._follow(url, previous, counters)
@@ -242,6 +247,7 @@ class Fetcher:
                     final_url=failure.final_url,
                 )
             kind = "transient" if failure.transient else "dead"
+            retry_after = failure.retry_after
             record = SourceRecord(
                 url=url,
                 status=failure.status,
@@ -252,7 +258,7 @@ class Fetcher:
         finally:
             deadline.cancel()
             self.pins.deadline = None
-        return Outcome(url, record, kind, counters["bytes"], counters["requests"])
+        return Outcome(url, record, kind, counters["bytes"], counters["requests"], retry_after)
 
     def _follow(
         self, url: str, previous: SourceRecord | None, counters: dict[str, int]
@@ -420,7 +426,19 @@ class Fetcher:
             message = f"HTTP {status}{phrase}"
             if 300 <= status < 400:
                 message += " without a usable Location" if status in REDIRECTS else ""
-            raise Failure(message, transient=transient, status=status, final_url=final_url)
+            # RFC 9110 §10.2.3: with 429 and 503 the server may say when to ask again.
+            retry_after = (
+                pagemeta.clean_text(response.headers.get("Retry-After"), 100)
+                if status in RETRY_AFTER_STATUSES
+                else None
+            )
+            raise Failure(
+                message,
+                transient=transient,
+                status=status,
+                final_url=final_url,
+                retry_after=retry_after,
+            )
         content_type = pagemeta.clean_text(response.headers.get("Content-Type"), 200)
         media = pagemeta.media_type(content_type)
         meta = pagemeta.PageMeta()
