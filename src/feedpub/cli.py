@@ -28,6 +28,7 @@ EXAMPLES = """
 Examples:
   feedpub init my-briefings        start a publication
   feedpub new "Talks in Istanbul"  write a new entry file
+  feedpub templates copy entry.html  edit how entry pages look
   feedpub build                    build public/ from entries/ and feeds/
   feedpub validate                 check the feeds of the last build
   feedpub pull                     fetch the sources entries cite
@@ -178,6 +179,10 @@ def init(opts: Options, directory: Path | None, title: str | None, base_url: str
     created = init_publication(target, title=title, base_url=base_url)
     for path in created:
         opts.say(f"created {path}")
+    opts.say(
+        "its look comes from templates: `feedpub templates` lists them, "
+        "`feedpub templates copy entry.html` copies one into templates/ to edit"
+    )
 
 
 @cli.command()
@@ -192,6 +197,38 @@ def new(opts: Options, title: str, tags: tuple[str, ...], now: datetime | None) 
 
     path = new_entry(opts.root, title, tags=tags, now=now)
     click.echo(path)
+
+
+# --- templates -----------------------------------------------------------------------------
+
+
+@cli.group("templates", invoke_without_command=True)
+@root_option
+@pass_options
+@click.pass_context
+def templates_command(ctx: click.Context, opts: Options) -> None:
+    """List the page templates: the package's defaults and the overrides in templates/."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from feedpub.scaffold import list_templates
+
+    rows = list_templates(opts.root)
+    width = max(len(row.name) for row in rows)
+    for row in rows:
+        click.echo(f"{row.name.ljust(width)}  {row.origin}")
+
+
+@templates_command.command("copy")
+@click.argument("names", nargs=-1, required=True, metavar="NAME...")
+@click.option("--force", is_flag=True, help="Overwrite a template already in templates/.")
+@root_option
+@pass_options
+def templates_copy(opts: Options, names: tuple[str, ...], force: bool) -> None:
+    """Copy default templates into templates/ to edit them."""
+    from feedpub.scaffold import copy_templates
+
+    for path in copy_templates(opts.root, names, force=force):
+        opts.say(f"created {path}")
 
 
 # --- validate ------------------------------------------------------------------------------

@@ -18,11 +18,12 @@ from pathlib import Path
 from typing import Any
 
 from feedpub import __version__
-from feedpub.errors import Problem
+from feedpub.errors import InputError, Problem
 from feedpub.ledger import content_hash
 from feedpub.load import EntryContext, FileChecker, entry_files, load_entry_bytes, read_bytes
 from feedpub.model import Entry, Settings, SourceRecord
-from feedpub.render.briefing import LocalParts, render_local
+from feedpub.render.briefing import BRIEFING_TEMPLATE, LocalParts, render_local
+from feedpub.render.templating import Templates, TemplateSpec, from_spec, templates_for
 
 CACHE_DIR = Path(".feedpub") / "cache"
 SHARDS = 16  # a one-file change rewrites one sixteenth of the cache
@@ -79,8 +80,16 @@ def _records_key(entry: Entry | None, records: Mapping[str, SourceRecord], norma
 _worker: dict[str, Any] = {}
 
 
-def _init_worker(context: EntryContext, base_url: str, records: Mapping[str, SourceRecord]) -> None:
-    _worker.update(context=context, base_url=base_url, records=records)
+def _init_worker(
+    context: EntryContext,
+    base_url: str,
+    records: Mapping[str, SourceRecord],
+    templates: TemplateSpec,
+) -> None:
+    # Compiled templates come with the fork; a spawned worker compiles them once, here.
+    _worker.update(
+        context=context, base_url=base_url, records=records, templates=from_spec(templates)
+    )
 
 
 # One file to compile: its path relative to the root, its path, and its bytes when the main
@@ -101,9 +110,15 @@ def _compile_one(rel: str, path: str, raw: bytes | None) -> tuple[str, Compiled]
     entry, problems = load_entry_bytes(raw, rel, _worker["context"])
     local = None
     if entry is not None:
-        local = render_local(
-            entry, _worker["base_url"], lambda url: records.get(normalise_url(url))
-        )
+        try:
+            local = render_local(
+                entry,
+                _worker["base_url"],
+                lambda url: records.get(normalise_url(url)),
+                _worker["templates"],
+            )
+        except InputError as exc:  # a template problem, located in the template
+            problems.extend(exc.problems)
     digest = content_hash(entry) if entry is not None else ""
     compiled = Compiled(
         entry, tuple(problems), local, _records_key(entry, records, normalise_url), digest
@@ -115,11 +130,12 @@ def _compile_batch(batch: Sequence[Job]) -> list[tuple[str, Compiled]]:
     return [_compile_one(rel, path, raw) for rel, path, raw in batch]
 
 
-def _context_key(settings: Settings) -> str:
+def _context_key(settings: Settings, templates: Templates) -> str:
     author = settings.author
     return "|".join(
         (
             str(CACHE_FORMAT),
+            templates.digest(BRIEFING_TEMPLATE),  # a change there renders every body again
             __version__,
             settings.base_url,
             settings.timezone_name,
@@ -206,7 +222,8 @@ def compile_entries(
 
     stats = stats if stats is not None else CompileStats()
     context = EntryContext(settings.timezone or _utc(), settings.author, settings.max_entry_bytes)
-    context_key = _context_key(settings)
+    templates = templates_for(root, settings.base_url, settings.timezone)
+    context_key = _context_key(settings, templates)
     cache_folder = root / CACHE_DIR
     cache = _load_cache(cache_folder, context_key)
     fresh: dict[str, CacheItem] = {}
@@ -248,7 +265,7 @@ def compile_entries(
         todo.append((rel, path, raw))
     stats.cached = len(fresh)
     stats.compiled = len(todo)
-    done = _run(todo, context, settings.base_url, records, stats)
+    done = _run(todo, context, settings.base_url, records, templates.spec, stats)
     for (rel, _path, _raw), (digest, compiled) in zip(todo, done, strict=True):
         results[rel] = compiled
         if digest:
@@ -260,9 +277,14 @@ def compile_entries(
         _save_cache(cache_folder, context_key, fresh, dirty)
     entries: list[Entry] = []
     parts: dict[str, LocalParts] = {}
+    seen: set[Problem] = set()
     for _path, rel in files:
         compiled = results[rel]
-        problems.extend(compiled.problems)
+        # A template problem shows in every entry: say it once.
+        for problem in compiled.problems:
+            if problem not in seen:
+                seen.add(problem)
+                problems.append(problem)
         if compiled.entry is not None and compiled.local is not None:
             entries.append(compiled.entry)
             parts.setdefault(compiled.entry.id, compiled.local)
@@ -282,11 +304,12 @@ def _run(
     context: EntryContext,
     base_url: str,
     records: Mapping[str, SourceRecord],
+    templates: TemplateSpec,
     stats: CompileStats,
 ) -> list[tuple[str, Compiled]]:
     workers = worker_count()
     if len(todo) < PARALLEL_THRESHOLD or workers < 2:
-        _init_worker(context, base_url, records)
+        _init_worker(context, base_url, records, templates)
         return _compile_batch(todo)
     stats.workers = workers
     # Contiguous batches, a few per worker: little pickling overhead, balanced enough.
@@ -297,7 +320,7 @@ def _run(
         max_workers=workers,
         mp_context=get_context(method),
         initializer=_init_worker,
-        initargs=(context, base_url, records),
+        initargs=(context, base_url, records, templates),
     ) as pool:
         return [result for batch in pool.map(_compile_batch, batches) for result in batch]
 

@@ -22,6 +22,7 @@ from feedpub.render.archive import STYLESHEET_FILE
 from feedpub.render.briefing import (
     Briefing,
     LocalParts,
+    entry_link,
     finish_briefing,
     render_local,
 )
@@ -29,6 +30,7 @@ from feedpub.render.discover import PROTOCOL_LIMITS, SitemapLimits, render_disco
 from feedpub.render.feeditems import feed_items, local_path
 from feedpub.render.feeds import render_feed
 from feedpub.render.site import render_site
+from feedpub.render.templating import templates_for
 
 log = logging.getLogger("feedpub")
 
@@ -83,15 +85,18 @@ def render_publication(
     settings = pub.settings
     find = lookup or (lambda url: None)
     done = parts or {}
+    templates = templates_for(settings.root, settings.base_url, settings.timezone)
     due = due_entries(pub.entries, now)
-    titles = {e.id: e.title for e in due}
+    local = {
+        entry.id: done.get(entry.id) or render_local(entry, settings.base_url, find, templates)
+        for entry in due
+    }
+    links = {
+        entry.id: entry_link(entry, settings.base_url, local[entry.id].summary_html)
+        for entry in due
+    }
     briefings = [
-        finish_briefing(
-            entry,
-            done.get(entry.id) or render_local(entry, settings.base_url, find),
-            settings.base_url,
-            titles,
-        )
+        finish_briefing(entry, local[entry.id], settings.base_url, links, templates)
         for entry in due
     ]
     by_id = {b.entry.id: b for b in briefings}
@@ -105,7 +110,7 @@ def render_publication(
         files.update(render_feed(feed, settings, items, fallback=_epoch(pub)))
     if any(feed.stylesheet for feed in pub.feeds):
         files[STYLESHEET_FILE] = feed_stylesheet()
-    files.update(render_site(settings, pub.feeds, briefings, per_feed))
+    files.update(render_site(settings, pub.feeds, briefings, per_feed, templates, links))
     files.update(static)
     files.update(
         render_discovery(settings, pub.feeds, [b.entry for b in briefings], files, sitemap_limits)

@@ -1,14 +1,16 @@
-"""Folders and titles in, starter files out: `feedpub init` and `feedpub new`."""
+"""Folders and titles in, starter files out: `feedpub init`, `feedpub new`, `feedpub templates copy`."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from feedpub.errors import UsageError
 from feedpub.load import SETTINGS_FILE, load_settings
+from feedpub.render.templating import PACKAGE_DIR, TEMPLATES_DIR
 
 SETTINGS_TEMPLATE = """\
 # feedpub settings: see the README for every field.
@@ -127,3 +129,59 @@ def new_entry(
         encoding="utf-8",
     )
     return path
+
+
+@dataclass(frozen=True)
+class TemplateInfo:
+    """One template name and where a build takes it from."""
+
+    name: str
+    origin: str  # "package", "overridden" (templates/ replaces the package's) or "publication"
+
+
+def list_templates(root: Path) -> list[TemplateInfo]:
+    """Every template a build can use: the package's and those in the publication's templates/."""
+    ours = set(_template_names(PACKAGE_DIR))
+    theirs = set(_template_names(root / TEMPLATES_DIR))
+    out = []
+    for name in sorted(ours | theirs):
+        origin = (
+            "package" if name not in theirs else "overridden" if name in ours else "publication"
+        )
+        out.append(TemplateInfo(name, origin))
+    return out
+
+
+def copy_templates(root: Path, names: tuple[str, ...], *, force: bool = False) -> list[Path]:
+    """Copy the package's NAMES into templates/ for editing; never overwrite unless ``force``."""
+    known = set(_template_names(PACKAGE_DIR))
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise UsageError(
+            f"no default template {', '.join(repr(n) for n in unknown)}; "
+            f"the defaults are: {', '.join(sorted(known))}"
+        )
+    folder = root / TEMPLATES_DIR
+    existing = [n for n in names if (folder / n).exists()]
+    if existing and not force:
+        raise UsageError(
+            f"{', '.join(f'{TEMPLATES_DIR}/{n}' for n in existing)} already exists; "
+            "not overwriting (--force replaces it)"
+        )
+    created = []
+    for name in dict.fromkeys(names):
+        target = folder / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes((PACKAGE_DIR / name).read_bytes())
+        created.append(target)
+    return created
+
+
+def _template_names(folder: Path) -> list[str]:
+    if not folder.is_dir():
+        return []
+    return sorted(
+        p.relative_to(folder).as_posix()
+        for p in folder.rglob("*")
+        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts)
+    )

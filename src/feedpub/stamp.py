@@ -22,7 +22,7 @@ from feedpub.inputs import walk
 STAMP_FILE = Path(".feedpub") / "build-stamp.json"
 # feedpub.ledger is left out: the build writes it, and it follows from the entries anyway.
 INPUT_FILES = ("feedpub.yaml", "sources.lock")
-INPUT_FOLDERS = ("feeds", "entries", "static")
+INPUT_FOLDERS = ("feeds", "entries", "static", "templates")
 RACY_NS = 100_000_000  # files changed this close to a build may hide an edit from their mtime
 
 

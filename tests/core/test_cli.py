@@ -92,6 +92,8 @@ def test_init_then_build(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
         f"created {target / 'feeds' / 'all.yaml'}",
         f"created {target / 'entries' / 'welcome.yaml'}",
         f"created {target / '.gitignore'}",
+        "its look comes from templates: `feedpub templates` lists them, "
+        "`feedpub templates copy entry.html` copies one into templates/ to edit",
     ]
     code, out, err = run(["build", "--root", str(target)], capsys)
     assert (code, err) == (0, "")
@@ -132,3 +134,71 @@ def test_missing_root(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
     code, _, err = run(["build", "--root", str(tmp_path / "nowhere")], capsys)
     assert code == 2
     assert err.startswith(f"feedpub.yaml: error: not found in {tmp_path / 'nowhere'} (no folder ")
+
+
+def test_init_copy_edit_build_as_the_readme_shows(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert run(["init", "harbour"], capsys)[0] == 0
+    monkeypatch.chdir(tmp_path / "harbour")
+    assert run(["templates", "copy", "entry.html"], capsys) == (
+        0,
+        "created templates/entry.html\n",
+        "",
+    )
+    code, out, _ = run(["templates"], capsys)
+    assert (code, out.splitlines()) == (
+        0,
+        [
+            "base.html      package",
+            "briefing.html  package",
+            "entry.html     overridden",
+            "feed.html      package",
+            "home.html      package",
+            "listing.html   package",
+        ],
+    )
+    page = Path("templates/entry.html")
+    page.write_text(
+        page.read_text().replace(
+            "<h1>{{ entry.title }}</h1>", '<h1 class="headline">{{ entry.title }}</h1>'
+        )
+    )
+    code, out, err = run(["build"], capsys)
+    assert (code, out, err) == (
+        0,
+        "built 1 feed from 1 entry into public/: 7 written, 0 unchanged, 0 removed\n",
+        "",
+    )
+    html = Path("public/entries/welcome.html").read_text()
+    assert '<h1 class="headline">Welcome to your briefings</h1>' in html
+
+
+def test_templates_copy_refuses_to_overwrite_and_unknown_names(
+    mini: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(["templates", "copy", "--root", str(mini), "base.html"], capsys)[0] == 0
+    code, _, err = run(["templates", "copy", "--root", str(mini), "base.html"], capsys)
+    assert (code, err) == (
+        2,
+        "feedpub: templates/base.html already exists; not overwriting (--force replaces it)\n",
+    )
+    assert run(["templates", "copy", "--force", "--root", str(mini), "base.html"], capsys)[0] == 0
+    code, _, err = run(["templates", "copy", "--root", str(mini), "page.html"], capsys)
+    assert code == 2
+    assert err.startswith("feedpub: no default template 'page.html'; the defaults are: base.html,")
+
+
+def test_template_error_exits_2_with_its_location(
+    mini: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (mini / "templates").mkdir()
+    (mini / "templates" / "home.html").write_text('{% extends "base.html" %}\n{{ oops(\n')
+    code, _, err = run(["build", "--root", str(mini)], capsys)
+    assert code == 2
+    assert err.splitlines() == [
+        "templates/home.html:2: error: syntax: unexpected 'end of template'",
+        "feedpub: 1 problem in the templates; nothing was built",
+    ]
+    assert not (mini / "public").exists()

@@ -1,15 +1,41 @@
-"""An Entry (plus pulled source records) in, the briefing's HTML body and plain text out."""
+"""An Entry (plus pulled source records) in, the briefing's HTML body and plain text out.
+
+The body comes from the ``briefing.html`` template. Its Related block needs other entries'
+titles, so an entry's own parts (made in worker processes, cached) carry a marker there,
+which ``finish_briefing`` replaces once every entry is known.
+"""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import cached_property
 from urllib.parse import urlsplit
 
-from feedpub.model import FEED_FILES, Entry, FeedSpec, SourceRecord
-from feedpub.render.markup import escape, inline_unsafe, reference_map, sanitise, to_text
+from markupsafe import Markup
+
+from feedpub.model import FEED_FILES, Entry, FeedSpec, Image, SourceRecord
+from feedpub.render.context import (
+    BriefingView,
+    CitedSource,
+    EntryLink,
+    QuoteView,
+    SectionView,
+)
+from feedpub.render.markup import inline_unsafe, reference_map, sanitise, to_text
+from feedpub.render.templating import Templates
+
+BRIEFING_TEMPLATE = "briefing.html"
+RELATED_BLOCK = "related"
+# Stands where the Related block goes until the other entries are known; private-use
+# characters pass the allow-list as text and never occur in rendered Markdown.
+MARKER = "\ue000feedpub:related\ue001"
+# Splits a batch of Markdown fragments sanitised in one nh3 call; inline Markdown never makes it.
+_SPLIT = "<hr>"
+
+__all__ = ["Briefing", "CitedSource", "LocalParts", "Urls", "finish_briefing", "render_local"]
 
 
 @dataclass(frozen=True)
@@ -43,23 +69,15 @@ class Urls:
 
 
 @dataclass(frozen=True)
-class CitedSource:
-    """A source as readers see it: the entry's title, else the pulled one, else the address."""
-
-    key: str
-    url: str
-    title: str
-    site: str | None
-    dead: bool = False
-
-
-@dataclass(frozen=True)
 class LocalParts:
     """What one entry renders to on its own: cacheable, and made in worker processes."""
 
     summary_html: str
-    body_html: str  # lead, quotes, sections, sources: sanitised
+    body_html: str  # briefing.html's output through the allow-list, MARKER for Related
+    page_html: str  # the same as the template wrote it (for the entry page), MARKER for Related
     sources: tuple[CitedSource, ...]
+    related_empty: str = ""  # the Related block with no related entries
+    view: BriefingView | None = None  # kept when the entry names related entries
 
 
 @dataclass(frozen=True)
@@ -71,8 +89,10 @@ class Briefing:
     tag: str
     title: str  # plain text
     summary_html: str
-    body_html: str  # LocalParts.body_html plus the Related list: what feeds carry
+    body_html: str  # briefing.html's output through the allow-list: what feeds carry
     sources: tuple[CitedSource, ...] = ()
+    page_html: str = ""  # briefing.html's output as written: what the entry page shows
+    related: tuple[EntryLink, ...] = ()
 
     # Plain text is needed only for the few entries a JSON Feed carries: made on demand.
     @cached_property
@@ -106,80 +126,157 @@ def _short(url: str) -> str:
     return (parts.hostname or "") + (parts.path if parts.path != "/" else "")
 
 
-def render_local(
+def _sanitise_all(fragments: list[str]) -> list[Markup]:
+    """Each inline-Markdown fragment through the allow-list, in one nh3 call for speed."""
+    if not fragments:
+        return []
+    cleaned = sanitise(_SPLIT.join(fragments)).split(_SPLIT)
+    if len(cleaned) != len(fragments):  # pragma: no cover - inline Markdown makes no <hr>
+        cleaned = [sanitise(f) for f in fragments]
+    return [Markup(c) for c in cleaned]
+
+
+def briefing_view(
     entry: Entry, base_url: str, lookup: Callable[[str], SourceRecord | None]
-) -> LocalParts:
-    """The entry's own HTML: lead, quotes, sections with points, and its Sources list."""
-    url = Urls(base_url).entry(entry.id)
+) -> BriefingView:
+    """The entry with its Markdown rendered and sanitised: ``entry`` in briefing.html."""
+    urls = Urls(base_url)
+    url = urls.entry(entry.id)
     refs = reference_map({s.key: (s.url, s.title) for s in entry.sources})
-
-    def md(text: str) -> str:
-        return inline_unsafe(text, base=url, refs=refs)
-
     sources = cited_sources(entry, lookup)
-    summary_html = sanitise(md(entry.summary)) if entry.summary else ""
-    parts: list[str] = []
-    if summary_html:
-        parts.append(f'<p class="lead">{summary_html}</p>')
+    texts: list[str] = [entry.summary] if entry.summary else []
     for quote in entry.quotes:
-        parts.append(_quote_html(quote.text, quote.by, quote.source, sources, md))
+        texts.append(quote.text)
     for section in entry.sections:
-        parts.append(f"<h2>{md(section.heading)}</h2>")
+        texts.append(section.heading)
         if section.text:
-            parts.append(f"<p>{md(section.text)}</p>")
-        if section.points:
-            items = "".join(f"<li>{md(point)}</li>" for point in section.points)
-            parts.append(f"<ul>{items}</ul>")
-    if sources:
-        parts.append("<h2>Sources</h2>")
-        parts.append('<ul class="sources">' + "".join(_source_html(s) for s in sources) + "</ul>")
-    return LocalParts(summary_html, sanitise("\n".join(parts)), sources)
+            texts.append(section.text)
+        texts.extend(section.points)
+    done = iter(_sanitise_all([inline_unsafe(t, base=url, refs=refs) for t in texts]))
+    empty = Markup("")
+    summary = next(done) if entry.summary else empty
+    quotes = []
+    for quote in entry.quotes:
+        key = quote.source.casefold() if quote.source else None
+        source = next((s for s in sources if key and s.key.casefold() == key), None)
+        quotes.append(QuoteView(next(done), quote.by, source))
+    sections = []
+    for section in entry.sections:
+        heading = next(done)
+        text = next(done) if section.text else empty
+        points = tuple(next(done) for _ in section.points)
+        sections.append(SectionView(heading, text, points))
+    image = entry.image
+    if image is not None:
+        image = Image(urls.asset(image.url), image.alt)
+    return BriefingView(
+        id=entry.id,
+        title=entry.title or entry.id,
+        url=url,
+        path=f"entries/{entry.id}.html",
+        published=entry.published,
+        updated=entry.updated,
+        authors=entry.authors,
+        tags=entry.tags,
+        image=image,
+        summary=summary,
+        quotes=tuple(quotes),
+        sections=tuple(sections),
+        sources=sources,
+    )
+
+
+def render_local(
+    entry: Entry,
+    base_url: str,
+    lookup: Callable[[str], SourceRecord | None],
+    templates: Templates,
+) -> LocalParts:
+    """The entry's own HTML from briefing.html, the Related block left as a marker."""
+    view = briefing_view(entry, base_url, lookup)
+    context = {"entry": view}
+    raw = templates.render_replacing(BRIEFING_TEMPLATE, context, RELATED_BLOCK, MARKER)
+    body = sanitise(raw)
+    page = canonical(raw)
+    return LocalParts(
+        summary_html=str(view.summary),
+        body_html=body,
+        page_html=body if page == body else page,  # one string in the cache when they agree
+        sources=view.sources,
+        related_empty=templates.render_block(BRIEFING_TEMPLATE, context, RELATED_BLOCK),
+        view=view if entry.related else None,
+    )
+
+
+def entry_link(entry: Entry, base_url: str, summary_html: str) -> EntryLink:
+    return EntryLink(
+        id=entry.id,
+        title=entry.title or entry.id,
+        url=Urls(base_url).entry(entry.id),
+        path=f"entries/{entry.id}.html",
+        published=entry.published,
+        updated=entry.updated,
+        summary=Markup(summary_html),
+        tags=entry.tags,
+    )
 
 
 def finish_briefing(
-    entry: Entry, local: LocalParts, base_url: str, titles: Mapping[str, str]
+    entry: Entry,
+    local: LocalParts,
+    base_url: str,
+    links: Mapping[str, EntryLink],
+    templates: Templates,
 ) -> Briefing:
-    """Add what depends on other entries (the Related list); ``titles`` maps ids to titles."""
+    """Fill in the Related block (it names other entries); ``links`` holds every due entry."""
     urls = Urls(base_url)
-    body_html = local.body_html
-    related = [other for other in entry.related if other in titles]
-    if related:
-        links = "".join(
-            f'<li><a href="{escape(urls.entry(i))}">{escape(titles[i])}</a></li>' for i in related
-        )
-        body_html += f'\n<h2>Related</h2>\n<ul class="related">{links}</ul>'
+    related = tuple(links[other] for other in entry.related if other in links)
+    if related and local.view is not None:
+        context = {"entry": replace(local.view, related=related)}
+        block = templates.render_block(BRIEFING_TEMPLATE, context, RELATED_BLOCK)
+        feed_block = sanitise(block)
+    else:
+        block = feed_block = local.related_empty
+        if block:
+            feed_block = sanitise(block)
     return Briefing(
         entry=entry,
         url=urls.entry(entry.id),
         tag=urls.entry_tag(entry),
         title=entry.title or entry.id,  # titles are plain text, not Markdown
         summary_html=local.summary_html,
-        body_html=body_html,
+        body_html=local.body_html.replace(MARKER, feed_block).strip(),
         sources=local.sources,
+        page_html=local.page_html.replace(MARKER, block).strip(),
+        related=related,
     )
 
 
-def _quote_html(
-    text: str,
-    by: str | None,
-    key: str | None,
-    sources: tuple[CitedSource, ...],
-    md: Callable[[str], str],
-) -> str:
-    source = next((s for s in sources if key and s.key.casefold() == key.casefold()), None)
-    cite_attr = f' cite="{escape(source.url)}"' if source else ""
-    credit = ""
-    if by or source:
-        who = f"<cite>{escape(by)}</cite>" if by else ""
-        where = f'<a href="{escape(source.url)}">{escape(source.title)}</a>' if source else ""
-        credit = "<footer>— " + ", ".join(x for x in (who, where) if x) + "</footer>"
-    return f"<blockquote{cite_attr}><p>{md(text)}</p>{credit}</blockquote>"
+_SEGMENTS = re.compile(r"""<[a-zA-Z/!?](?:[^>"']|"[^"]*"|'[^']*')*>|[^<]+|<""")
+_TEXT_SPELLINGS = {"&quot;": '"', "&#34;": '"', "&#x27;": "'", "&#39;": "'"}
+_ATTR_SPELLINGS = {"&#34;": "&quot;", "&#x27;": "'", "&#39;": "'"}
+_TEXT_ENTITY = re.compile("&quot;|&#34;|&#x27;|&#39;")
+_ATTR_ENTITY = re.compile("&#34;|&#x27;|&#39;")
 
 
-def _source_html(source: CitedSource) -> str:
-    site = f" — {escape(source.site)}" if source.site else ""
-    dead = " (link unavailable)" if source.dead else ""
-    return f'<li><a href="{escape(source.url)}">{escape(source.title)}</a>{site}{dead}</li>'
+def canonical(markup: str) -> str:
+    """HTML with character references spelled as the allow-list's serialiser spells them.
+
+    Only spellings change (``&quot;`` → ``"`` in text, U+00A0 → ``&nbsp;``), never the
+    document, so the entry page shows what briefing.html wrote, byte for byte as its
+    sanitised copy in the feeds whenever nothing had to be removed.
+    """
+    if "&#" not in markup and "&quot;" not in markup and "\xa0" not in markup:
+        return markup
+    out = []
+    for match in _SEGMENTS.finditer(markup):
+        piece = match.group()
+        if piece.startswith("<") and len(piece) > 1:
+            piece = _ATTR_ENTITY.sub(lambda m: _ATTR_SPELLINGS[m.group()], piece)
+        else:
+            piece = _TEXT_ENTITY.sub(lambda m: _TEXT_SPELLINGS[m.group()], piece)
+        out.append(piece.replace("\xa0", "&nbsp;"))
+    return "".join(out)
 
 
 def newest_change(entries: list[Entry], fallback: datetime) -> datetime:

@@ -1,0 +1,418 @@
+"""A publication root in, its Jinja2 templates out: compiled once per process, sandboxed, confined.
+
+Templates come from the publication's ``templates/`` folder first and the package's defaults
+second. The environment is sandboxed, escapes every value (the spelling of ``html.escape``),
+and refuses any template name that would leave those two folders. Failures become Problems
+located at the template line: ``templates/entry.html:12: error: 'foo' is undefined``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import os
+import traceback
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+from pathlib import Path
+from typing import Any
+
+from jinja2 import (
+    BaseLoader,
+    FileSystemLoader,
+    StrictUndefined,
+    Template,
+    TemplateError,
+    TemplateNotFound,
+    TemplateSyntaxError,
+    UndefinedError,
+    meta,
+)
+from jinja2.sandbox import SandboxedEnvironment
+from markupsafe import Markup
+
+from feedpub.errors import InputError, Location, Problem
+
+TEMPLATES_DIR = "templates"  # a publication's overrides, at its root
+PACKAGE_DIR = Path(__file__).resolve().parent.parent / "templates"
+# "feedpub/entry.html" is always the package's entry.html, so an override can extend it.
+PACKAGE_PREFIX = "feedpub/"
+
+MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+
+class TemplateRefused(TemplateError):
+    """A template name that points outside the publication's and the package's templates."""
+
+
+def human_date(moment: datetime) -> str:
+    """ "17 May 2025": the same in every locale."""
+    return f"{moment.day} {MONTHS[moment.month - 1]} {moment.year}"
+
+
+def _escape(value: Any) -> Any:
+    # Every {{ value }} passes here before autoescaping: escaped as html.escape spells it
+    # (&quot; &#x27;), so pages stay byte for byte what the f-strings wrote before templates.
+    if type(value) is str:
+        return Markup(html.escape(value))
+    if hasattr(value, "__html__"):
+        return value
+    return Markup(html.escape(str(value)))
+
+
+def _confined_name(name: str) -> bool:
+    parts = name.replace("\\", "/").split("/")
+    return not (name.startswith(("/", "\\")) or ".." in parts or ":" in parts[0])
+
+
+class ConfinedLoader(BaseLoader):
+    """The publication's folder, then the package's; nothing else, whatever the name says."""
+
+    def __init__(self, folders: tuple[Path, ...]) -> None:
+        self.folders = folders
+        self._real = tuple(os.path.realpath(f) for f in folders)
+        self._loaders = tuple(FileSystemLoader(str(f)) for f in folders)
+
+    def get_source(
+        self, environment: Any, template: str
+    ) -> tuple[str, str | None, Callable[[], bool] | None]:
+        if not _confined_name(template):
+            raise TemplateRefused(
+                f"template {template!r} is outside templates/ and feedpub's own templates; refused"
+            )
+        pairs = list(zip(self._real, self._loaders, strict=True))
+        if template.startswith(PACKAGE_PREFIX):
+            template = template[len(PACKAGE_PREFIX) :]
+            pairs = pairs[-1:]
+        for real, loader in pairs:
+            try:
+                source, filename, uptodate = loader.get_source(environment, template)
+            except TemplateNotFound:
+                continue
+            # A symbolic link may point anywhere: follow it, then check where it landed.
+            if filename is not None and not os.path.realpath(filename).startswith(real + os.sep):
+                raise TemplateRefused(
+                    f"template {template!r} resolves outside its templates folder; refused"
+                )
+            return source, filename, uptodate
+        raise TemplateNotFound(template)
+
+    def list_templates(self) -> list[str]:
+        return sorted({name for loader in self._loaders for name in _listing(loader)})
+
+
+def _listing(loader: FileSystemLoader) -> list[str]:
+    try:
+        return [n for n in loader.list_templates() if not n.startswith(".")]
+    except OSError:
+        return []
+
+
+@dataclass(frozen=True)
+class TemplateSpec:
+    """What a worker process needs to get the same Templates: picklable."""
+
+    root: Path
+    base_url: str
+    timezone: tzinfo | None
+    fingerprint: str
+
+
+class Templates:
+    """The publication's compiled templates plus the filters and the error translation."""
+
+    def __init__(self, root: Path, base_url: str, timezone: tzinfo | None) -> None:
+        self.root = root
+        self.base_url = base_url
+        self.timezone = timezone
+        self.folder = root / TEMPLATES_DIR
+        self.loader = ConfinedLoader((self.folder, PACKAGE_DIR))
+        self.sources = _read_sources(self.folder, PACKAGE_DIR)
+        self.fingerprint = _digest(self.sources)
+        env = SandboxedEnvironment(
+            loader=self.loader,
+            autoescape=True,
+            undefined=StrictUndefined,
+            keep_trailing_newline=True,
+            auto_reload=False,
+            cache_size=-1,
+            finalize=_escape,
+        )
+        env.filters["date"] = format_date
+        env.filters["local"] = self.local
+        env.filters["absolute"] = self.absolute
+        self.env = env
+        self._compiled: dict[str, Template] = {}
+        self._digests: dict[str, str] = {}
+
+    @property
+    def spec(self) -> TemplateSpec:
+        return TemplateSpec(self.root, self.base_url, self.timezone, self.fingerprint)
+
+    # --- filters ---------------------------------------------------------------------------
+
+    def local(self, moment: datetime) -> datetime:
+        """The same moment in the publication's time zone."""
+        if self.timezone is None:
+            from datetime import UTC
+
+            return moment.astimezone(UTC)
+        return moment.astimezone(self.timezone)
+
+    def absolute(self, path: str) -> str:
+        """A path relative to base_url made absolute; an absolute URL stays as it is."""
+        from urllib.parse import urlsplit
+
+        text = str(path)
+        return text if urlsplit(text).scheme else f"{self.base_url}{text.lstrip('/')}"
+
+    # --- templates -------------------------------------------------------------------------
+
+    def origin(self, name: str) -> str:
+        """ "publication" when templates/ overrides NAME, else "package"."""
+        return self.sources[name][0] if name in self.sources else "package"
+
+    def get(self, name: str) -> Template:
+        """The compiled template; InputError located at the template's line when it is wrong."""
+        found = self._compiled.get(name)
+        if found is None:
+            try:
+                found = self.env.get_template(name)
+            except Exception as exc:
+                raise self.error(exc, name) from None
+            self._compiled[name] = found
+        return found
+
+    def check(self) -> None:
+        """Compile every template now: all syntax errors at once, before any work."""
+        problems: list[Problem] = []
+        for name in self.sources:
+            try:
+                self.get(name)
+            except InputError as exc:
+                problems.extend(exc.problems)
+        if problems:
+            raise InputError(_summary(problems), problems)
+
+    def digest(self, name: str) -> str:
+        """Hash of NAME's source and of every template it extends, includes or imports."""
+        if name not in self._digests:
+            self._digests[name] = _digest(self._closure(name))
+        return self._digests[name]
+
+    def _closure(self, name: str) -> dict[str, tuple[str, str]]:
+        seen: dict[str, tuple[str, str]] = {}
+        todo = [name]
+        while todo:
+            current = todo.pop()
+            if current in seen or current not in self.sources:
+                continue
+            seen[current] = self.sources[current]
+            try:
+                found = list(meta.find_referenced_templates(self.env.parse(seen[current][1])))
+            except TemplateError:
+                found = []
+            if None in found:  # a name computed at render time: it may be any template
+                return dict(self.sources)
+            todo.extend(n for n in found if n is not None)
+        return seen
+
+    def render(self, name: str, context: Mapping[str, Any]) -> str:
+        template = self.get(name)
+        try:
+            return template.render(context)
+        except Exception as exc:
+            raise self.error(exc) from None
+
+    def render_replacing(
+        self, name: str, context: Mapping[str, Any], block: str, marker: str
+    ) -> str:
+        """Render NAME with BLOCK's output replaced by MARKER (filled in later, elsewhere)."""
+        template = self.get(name)
+        try:
+            ctx = template.new_context(dict(context))
+            ctx.blocks.setdefault(block, []).insert(0, lambda _ctx: iter((marker,)))
+            return "".join(template.root_render_func(ctx))
+        except Exception:
+            try:
+                self.env.handle_exception()
+            except Exception as exc:
+                raise self.error(exc) from None
+            raise  # pragma: no cover - handle_exception always raises
+
+    def render_block(self, name: str, context: Mapping[str, Any], block: str) -> str:
+        """Only BLOCK of NAME (the most derived definition, with super() working)."""
+        try:
+            chain = self._chain(name)
+            ctx = chain[0].new_context(dict(context))
+            for ancestor in chain[1:]:
+                for block_name, func in ancestor.blocks.items():
+                    ctx.blocks.setdefault(block_name, []).append(func)
+            funcs = ctx.blocks.get(block)
+            return "".join(funcs[0](ctx)) if funcs else ""
+        except InputError:
+            raise
+        except Exception:
+            try:
+                self.env.handle_exception()
+            except Exception as exc:
+                raise self.error(exc) from None
+            raise  # pragma: no cover
+
+    def _chain(self, name: str) -> list[Template]:
+        from jinja2 import nodes
+
+        chain = [self.get(name)]
+        current = name
+        while True:
+            ast = self.env.parse(self.sources[current][1]) if current in self.sources else None
+            parent = None
+            if ast is not None:
+                for node in ast.find_all(nodes.Extends):
+                    if isinstance(node.template, nodes.Const):
+                        parent = str(node.template.value)
+                    break
+            if parent is None or len(chain) > 20:
+                return chain
+            chain.append(self.get(parent))
+            current = parent
+
+    # --- errors ----------------------------------------------------------------------------
+
+    def display(self, filename: str | None) -> str:
+        """templates/entry.html for the publication's, feedpub/templates/entry.html for ours."""
+        if not filename:
+            return "<template>"
+        real = os.path.realpath(filename)
+        for folder, label in ((PACKAGE_DIR, "feedpub/templates"), (self.folder, TEMPLATES_DIR)):
+            base = os.path.realpath(folder)
+            if real.startswith(base + os.sep):
+                return f"{label}/{Path(os.path.relpath(real, base)).as_posix()}"
+        return Path(filename).as_posix()
+
+    def _name_display(self, name: str) -> str:
+        if name.startswith(PACKAGE_PREFIX) or self.origin(name) == "package":
+            return f"feedpub/templates/{name.removeprefix(PACKAGE_PREFIX)}"
+        return f"{TEMPLATES_DIR}/{name}"
+
+    def _is_template(self, filename: str) -> bool:
+        real = os.path.realpath(filename)
+        return any(
+            real.startswith(os.path.realpath(folder) + os.sep)
+            for folder in (self.folder, PACKAGE_DIR)
+        )
+
+    def error(self, exc: BaseException, name: str | None = None) -> InputError:
+        problem = self.problem(exc, name)
+        return InputError(_summary([problem]), [problem])
+
+    def problem(self, exc: BaseException, name: str | None = None) -> Problem:
+        """Where in which template ``exc`` happened (else the template NAME), and what."""
+        if isinstance(exc, TemplateSyntaxError):
+            where = Location(self.display(exc.filename), exc.lineno)
+            return Problem(where, f"syntax: {exc.message}")
+        filename, line = None, None
+        for frame, lineno in traceback.walk_tb(exc.__traceback__):
+            if self._is_template(frame.f_code.co_filename):
+                filename, line = frame.f_code.co_filename, lineno
+        if filename is None and name is not None:
+            where = Location(self._name_display(name))
+        else:
+            where = Location(self.display(filename), line)
+        if isinstance(exc, TemplateRefused):
+            message = exc.message or str(exc)
+        elif isinstance(exc, TemplateNotFound):
+            message = f"template {exc.name!r} not found in templates/ or feedpub's own templates"
+        elif isinstance(exc, UndefinedError):
+            message = f"{exc.message}; see README.md, *Templates*, for what templates receive"
+        elif isinstance(exc, TemplateError):
+            message = exc.message or type(exc).__name__
+        else:
+            message = f"{type(exc).__name__}: {exc}"
+        return Problem(where, message)
+
+
+def _summary(problems: list[Problem]) -> str:
+    count = len(problems)
+    return f"{count} problem{'s' if count != 1 else ''} in the templates; nothing was built"
+
+
+def format_date(moment: datetime, format: str = "long") -> str:
+    """``long``: "17 May 2025"; ``iso``: RFC 3339; anything else: a strftime pattern."""
+    if format == "long":
+        return human_date(moment)
+    if format == "iso":
+        return moment.isoformat()
+    return moment.strftime(format)
+
+
+def _read_sources(folder: Path, package: Path) -> dict[str, tuple[str, str]]:
+    """name → (origin, text) of every template; the publication's win; the package's are
+    also there as "feedpub/NAME"."""
+    out = _read_folder(folder, "publication")
+    for name, value in _read_folder(package, "package").items():
+        out.setdefault(name, value)
+        out[PACKAGE_PREFIX + name] = value
+    return out
+
+
+def _read_folder(folder: Path, origin: str) -> dict[str, tuple[str, str]]:
+    out: dict[str, tuple[str, str]] = {}
+    for directory, subdirs, names in os.walk(folder):
+        subdirs[:] = sorted(d for d in subdirs if not d.startswith("."))
+        for file_name in sorted(names):
+            if file_name.startswith("."):
+                continue
+            path = Path(directory, file_name)
+            try:
+                text = path.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                text = ""  # the loader reports it when a build uses it
+            out[path.relative_to(folder).as_posix()] = (origin, text)
+    return out
+
+
+def _digest(chosen: Mapping[str, tuple[str, str]]) -> str:
+    total = hashlib.blake2b(digest_size=12)
+    for name in sorted(chosen):
+        total.update(
+            name.encode() + b"\0" + chosen[name][1].encode("utf-8", "surrogatepass") + b"\0"
+        )
+    return total.hexdigest()
+
+
+# Compiled once per process (and per worker): keyed by everything the result depends on.
+_cache: dict[tuple[str, str, str, str], Templates] = {}
+
+
+def templates_for(root: Path, base_url: str, timezone: tzinfo | None) -> Templates:
+    """The publication's Templates, compiled; reused while no template's content changed."""
+    sources = _read_sources(root / TEMPLATES_DIR, PACKAGE_DIR)
+    fingerprint = _digest(sources)
+    key = (str(root.resolve()), base_url, repr(timezone), fingerprint)
+    found = _cache.get(key)
+    if found is None:
+        found = Templates(root, base_url, timezone)
+        found.check()
+        _cache.clear()  # one publication per process at a time is the normal case
+        _cache[key] = found
+    return found
+
+
+def from_spec(spec: TemplateSpec) -> Templates:
+    """In a worker: the Templates the main process made (inherited by fork, else rebuilt)."""
+    return templates_for(spec.root, spec.base_url, spec.timezone)
