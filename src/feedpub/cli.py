@@ -7,7 +7,7 @@ import sys
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +17,7 @@ from feedpub import __version__
 from feedpub.errors import FeedpubError, Problem
 from feedpub.model import SourceRecord
 from feedpub.redact import redact_text
+from feedpub.times import parse_iso
 
 if TYPE_CHECKING:
     from feedpub.sources import PullReport
@@ -58,10 +59,9 @@ def parse_now(value: str | None) -> datetime | None:
     if value is None:
         return None
     try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        return parse_iso(value)
     except ValueError as exc:
         raise click.BadParameter(f"expected an ISO 8601 time, got {value!r}") from exc
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 now_option = click.option(

@@ -19,6 +19,7 @@ from typing import Any
 
 from feedpub import __version__
 from feedpub.errors import InputError, Problem
+from feedpub.files import write_atomic
 from feedpub.ledger import content_hash
 from feedpub.load import EntryContext, FileChecker, entry_files, load_entry_bytes, read_bytes
 from feedpub.model import Entry, Settings, SourceRecord
@@ -190,14 +191,10 @@ def _save_cache(
                 by_shard[shard][rel] = value
         for shard, content in by_shard.items():
             path = folder / f"entries-{shard:02d}.pickle"
-            temporary = path.with_suffix(".tmp")
-            with temporary.open("wb") as handle:
-                pickle.dump(
-                    {"context": context_key, "files": content},
-                    handle,
-                    protocol=pickle.HIGHEST_PROTOCOL,
-                )
-            os.replace(temporary, path)
+            data = pickle.dumps(
+                {"context": context_key, "files": content}, protocol=pickle.HIGHEST_PROTOCOL
+            )
+            write_atomic(path, data, durable=False)
     except OSError:
         pass  # a cache that cannot be written only costs time next build
 

@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 from feedpub.errors import InputError, Location, Problem, Severity
+from feedpub.files import write_atomic
 from feedpub.model import Entry
+from feedpub.times import format_utc, parse_iso
 
 LEDGER_NAME = "feedpub.ledger"
 FORMAT = 1
@@ -120,14 +121,8 @@ def save_ledger(
             return False
     except (OSError, UnicodeDecodeError):
         pass
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text(text, encoding="utf-8")
-    os.replace(temporary, path)
+    write_atomic(path, text)
     return True
-
-
-def _stamp(moment: datetime) -> str:
-    return moment.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 @dataclass
@@ -173,13 +168,13 @@ def track_edits(
                     )
                 )
         elif known.hash != digest:
-            records[entry.id] = LedgerRecord(digest, _stamp(now))
+            records[entry.id] = LedgerRecord(digest, format_utc(now))
             edited.append(entry.id)
         else:
             records[entry.id] = known
         changed = records[entry.id].changed
         if changed:
-            moment = datetime.fromisoformat(changed.replace("Z", "+00:00"))
+            moment = parse_iso(changed)
             if moment > entry.changed:  # a newer `updated` in the YAML wins
                 entry = replace(entry, updated=moment)
         out.append(entry)

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from feedpub.errors import LockHeld
 from feedpub.faults import checkpoint
+from feedpub.files import write_atomic
 from feedpub.pipeline import BuildResult, build
 
 log = logging.getLogger("feedpub")
@@ -104,9 +105,7 @@ def _read_published(root: Path) -> dict[str, str]:
 
 def _write_published(root: Path, published: dict[str, str]) -> None:
     path = root / STATE_DIR / PUBLISHED_FILE
-    temporary = path.with_suffix(".tmp")
-    temporary.write_text(json.dumps(published, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    os.replace(temporary, path)
+    write_atomic(path, json.dumps(published, indent=2, sort_keys=True) + "\n")
 
 
 def run(

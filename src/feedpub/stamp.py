@@ -17,7 +17,9 @@ from pathlib import Path
 
 from feedpub import __version__
 from feedpub.errors import Problem
+from feedpub.files import write_atomic
 from feedpub.inputs import walk
+from feedpub.times import parse_iso
 
 STAMP_FILE = Path(".feedpub") / "build-stamp.json"
 # feedpub.ledger is left out: the build writes it, and it follows from the entries anyway.
@@ -111,9 +113,9 @@ def still_fresh(root: Path, output: Path, now: datetime) -> Stamp | None:
         return None
     if ledger_identity(root) != stamp.ledger:
         return None
-    if now < datetime.fromisoformat(stamp.due_from):
+    if now < parse_iso(stamp.due_from):
         return None
-    if stamp.due_until is not None and now >= datetime.fromisoformat(stamp.due_until):
+    if stamp.due_until is not None and now >= parse_iso(stamp.due_until):
         return None
     return stamp
 
@@ -146,9 +148,7 @@ def write_stamp(
     path = root / STAMP_FILE
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_suffix(".tmp")
-        temporary.write_text(json.dumps(asdict(stamp), sort_keys=True), encoding="utf-8")
-        os.replace(temporary, path)
+        write_atomic(path, json.dumps(asdict(stamp), sort_keys=True), durable=False)
     except OSError:
         pass  # without a stamp the next build just does the work
 

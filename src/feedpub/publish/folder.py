@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import contextlib
-import os
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
 
 from feedpub.errors import PublishError, UsageError
+from feedpub.files import write_atomic
 from feedpub.publish.base import TargetConfig
 from feedpub.publish.manifest import ManifestTarget
 from feedpub.publish.registry import check_options
 from feedpub.redact import redact_url
-
-TEMP_PREFIX = ".feedpub-tmp-"
 
 
 def folder_from_url(config: TargetConfig) -> Path:
@@ -54,19 +51,8 @@ class FolderTarget(ManifestTarget):
     def write_remote(self, path: str, data: bytes) -> None:
         final = self.local(path)
         final.parent.mkdir(parents=True, exist_ok=True)
-        temp = final.with_name(f"{TEMP_PREFIX}{os.getpid()}-{final.name}")
         # 0o666 through the umask, like any other file: a web server must be able to read it.
-        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
-        try:
-            with os.fdopen(fd, "wb") as out:
-                out.write(data)
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(temp, final)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                temp.unlink()
-            raise
+        write_atomic(final, data, mode=0o666)
 
     def remove_remote(self, path: str) -> None:
         target = self.local(path)

@@ -18,6 +18,7 @@ from feedpub.sources.fetch import Fetcher, Outcome, PullOptions
 from feedpub.sources.lock import GOOD_STATES, load_lock, save_lock
 from feedpub.sources.transport import Resolver, system_resolver
 from feedpub.sources.urls import merge_citations
+from feedpub.times import format_utc, parse_iso_or_none
 
 log = logging.getLogger("feedpub")
 
@@ -95,21 +96,6 @@ class PullReport:
         return any(r.state == "dead" for r in self.records.values())
 
 
-def format_time(moment: datetime) -> str:
-    """RFC 3339 in UTC, to the second: ``2025-05-17T15:00:00Z``."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _parse_time(text: str | None) -> datetime | None:
-    if not text:
-        return None
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def retry_until(value: str | None, now: datetime, longest: timedelta) -> datetime | None:
     """When a ``Retry-After`` header lets us ask again, at most ``longest`` from ``now``.
 
@@ -131,7 +117,7 @@ def retry_until(value: str | None, now: datetime, longest: timedelta) -> datetim
 
 def _waiting(record: SourceRecord | None, now: datetime) -> bool:
     """The server asked (429/503 with Retry-After) not to be asked before a time still to come."""
-    until = _parse_time(record.retry_after) if record is not None else None
+    until = parse_iso_or_none(record.retry_after) if record is not None else None
     return until is not None and now < until
 
 
@@ -142,7 +128,7 @@ def _is_due(record: SourceRecord | None, options: PullOptions, now: datetime) ->
         return False
     if record is None or options.check_all or record.state in ("new", "transient"):
         return True
-    checked = _parse_time(record.checked)
+    checked = parse_iso_or_none(record.checked)
     return checked is None or now - checked >= timedelta(days=options.max_age_days)
 
 
@@ -151,8 +137,8 @@ def _merge(
 ) -> SourceRecord:
     """The new record, with when it may be asked again if the server said so."""
     until = retry_until(outcome.retry_after, moment, timedelta(days=options.max_age_days))
-    record = _learned(outcome, previous, format_time(moment))
-    return replace(record, retry_after=format_time(until) if until is not None else None)
+    record = _learned(outcome, previous, format_utc(moment))
+    return replace(record, retry_after=format_utc(until) if until is not None else None)
 
 
 def _learned(outcome: Outcome, previous: SourceRecord | None, checked: str) -> SourceRecord:
