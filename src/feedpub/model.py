@@ -172,4 +172,3 @@ class Publication:
     settings: Settings
     feeds: tuple[FeedSpec, ...]
     entries: tuple[Entry, ...]  # every entry, drafts and scheduled included, newest first
-    sources: dict[str, SourceRecord] = field(default_factory=dict)  # by normalised URL

@@ -8,7 +8,6 @@ import re
 # Everything else (C0 controls, lone surrogates, U+FFFE/U+FFFF) is removed; DEL and the
 # C1 controls are allowed by XML but are invisible garbage in a reader, so they go too.
 FORBIDDEN_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
-_SPACE = re.compile(r"\s+")
 
 
 def clean_text(value: str) -> str:
@@ -17,7 +16,3 @@ def clean_text(value: str) -> str:
         value = value.replace("\r\n", "\n").replace("\r", "\n")
     return FORBIDDEN_CHARACTERS.sub("", value)
 
-
-def collapse(value: str) -> str:
-    """Whitespace runs become one space; ends trimmed."""
-    return _SPACE.sub(" ", value).strip()
