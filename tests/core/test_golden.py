@@ -1,19 +1,31 @@
-"""The mini publication's output pinned byte for byte; FEEDPUB_UPDATE_GOLDEN=1 rewrites the files."""
+"""The mini publication's output pinned byte for byte, as `feedpub build` writes it (worker
+processes, parse cache and ledger on); FEEDPUB_UPDATE_GOLDEN=1 rewrites the files."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
-from feedpub.load import load_publication
-from feedpub.pipeline import render_publication
+import pytest
+
+from feedpub import entries
+from feedpub.pipeline import build
 from tests.conftest import NOW
 
 GOLDEN = Path(__file__).parent / "golden"
+# Files a build writes for its own bookkeeping, not for readers.
+BOOKKEEPING = {".feedpub-output"}
 
 
-def test_output_matches_golden_files(mini: Path) -> None:
-    files = render_publication(load_publication(mini), NOW)
+def built_files(output: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(output).as_posix(): p.read_bytes()
+        for p in sorted(output.rglob("*"))
+        if p.is_file() and p.name not in BOOKKEEPING
+    }
+
+
+def assert_golden(files: dict[str, bytes]) -> None:
     if os.environ.get("FEEDPUB_UPDATE_GOLDEN") == "1":
         for rel, data in files.items():
             (GOLDEN / rel).parent.mkdir(parents=True, exist_ok=True)
@@ -26,7 +38,30 @@ def test_output_matches_golden_files(mini: Path) -> None:
         )
 
 
-def test_two_renders_are_byte_identical(mini: Path) -> None:
-    first = render_publication(load_publication(mini), NOW)
-    second = render_publication(load_publication(mini), NOW)
-    assert first == second
+def test_cold_build_on_worker_processes_matches_golden_files(
+    mini: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The mini publication is small: make the build compile it on worker processes anyway,
+    # the path a real publication's cold build takes.
+    monkeypatch.setattr(entries, "PARALLEL_THRESHOLD", 0)
+    monkeypatch.setattr(entries, "worker_count", lambda: 2)
+    result = build(mini, now=NOW)
+    assert result.entries > 0
+    assert_golden(built_files(mini / "public"))
+
+
+def test_rebuild_from_the_cache_matches_golden_files(mini: Path) -> None:
+    build(mini, now=NOW)
+    # Every entry now comes from the parse cache; force a full render and swap of them.
+    (mini / "public" / "index.html").write_bytes(b"stale")
+    build(mini, now=NOW, force=True)
+    assert_golden(built_files(mini / "public"))
+
+
+def test_two_builds_are_byte_identical(mini: Path, tmp_path: Path) -> None:
+    build(mini, now=NOW)
+    first = built_files(mini / "public")
+    other = tmp_path / "again"
+    mini.rename(other)
+    build(other, now=NOW, force=True)
+    assert built_files(other / "public") == first
