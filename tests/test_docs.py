@@ -203,7 +203,7 @@ def source_codes() -> dict[str, set[str]]:
     table, or as a ``code=`` keyword (a parsed date, a Problem).
     """
     found: dict[str, set[str]] = {}
-    for path in sorted(VALIDATE.glob("*.py")):
+    for path in sorted(VALIDATE.rglob("*.py")):
         _scan(ast.parse(path.read_text(encoding="utf-8")), found)
     return found
 

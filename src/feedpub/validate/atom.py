@@ -7,7 +7,7 @@ import binascii
 from collections import Counter
 from datetime import datetime
 
-from feedpub.validate import attributes, pitfalls
+from feedpub.validate import attributes, extensions, pitfalls
 from feedpub.validate.common import (
     ATOM,
     XHTML,
@@ -20,6 +20,7 @@ from feedpub.validate.common import (
     text,
 )
 from feedpub.validate.dates import parse_rfc3339
+from feedpub.validate.ext import IN_ATOM
 from feedpub.validate.languages import language_problem
 from feedpub.validate.linkrels import REGISTERED_RELS
 from feedpub.validate.report import Report
@@ -99,6 +100,7 @@ def check(root: Element, size: int, report: Report) -> None:
     _all_ids_equal(entries, report)
     pitfalls.check_ids(report, id_pairs)
     pitfalls.check_size(report, size, len(entries))
+    extensions.check(root, IN_ATOM, report)
 
 
 def _entry_document(root: Element, size: int, report: Report) -> None:
@@ -106,6 +108,7 @@ def _entry_document(root: Element, size: int, report: Report) -> None:
     attributes.check_atom(root, report)
     _entry(root, False, {}, [], report)
     pitfalls.check_size(report, size, 1)
+    extensions.check(root, IN_ATOM, report)
 
 
 def _all_ids_equal(entries: list[Element], report: Report) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import datetime
 
-from feedpub.validate import attributes, pitfalls
+from feedpub.validate import attributes, extensions, pitfalls
 from feedpub.validate.common import (
     ATOM,
     CONTENT,
@@ -18,7 +18,8 @@ from feedpub.validate.common import (
     stray_text,
     text,
 )
-from feedpub.validate.dates import parse_rfc822, parse_w3cdtf
+from feedpub.validate.dates import parse_rfc822
+from feedpub.validate.ext import IN_RSS
 from feedpub.validate.languages import language_problem
 from feedpub.validate.report import Report
 from feedpub.validate.uris import check_uri, uri_problem
@@ -68,25 +69,6 @@ ITEM_ONCE = ITEM_ELEMENTS - {"category", "enclosure"}
 IMAGE_ELEMENTS = frozenset({"url", "title", "link", "width", "height", "description"})
 TEXTINPUT_ELEMENTS = frozenset({"title", "description", "name", "link"})
 DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-DC_ELEMENTS = frozenset(
-    {
-        "title",
-        "creator",
-        "subject",
-        "description",
-        "publisher",
-        "contributor",
-        "date",
-        "type",
-        "format",
-        "identifier",
-        "source",
-        "language",
-        "relation",
-        "coverage",
-        "rights",
-    }
-)
 CONTACTS = ("managingEditor", "webMaster", "author")
 URL_ELEMENTS = ("link", "docs", "comments")
 OLD_VERSIONS = ("0.91", "0.92", "0.93", "0.94")
@@ -158,6 +140,7 @@ def check(root: Element, size: int, report: Report) -> None:
             "duplicate-element", "<rss> has more than one <channel>; keep one", extra.sourceline
         )
     _channel(channels[0], size, report)
+    extensions.check(root, IN_RSS, report)
 
 
 def _channel(channel: Element, size: int, report: Report) -> None:
@@ -192,8 +175,6 @@ def _channel(channel: Element, size: int, report: Report) -> None:
                 f"<{name_of(el)}> belongs in an <item>, not in <channel>; move it",
                 el.sourceline,
             )
-        elif ns == DC:
-            _dc(el, local, report)
     for required in ("title", "link", "description"):
         if not seen[required]:
             report.error(
@@ -483,29 +464,6 @@ def _atom_link(el: Element, report: Report) -> bool:
     return True
 
 
-def _dc(el: Element, local: str, report: Report) -> None:
-    if local not in DC_ELEMENTS:
-        report.error(
-            "unknown-element",
-            f"<{name_of(el)}> is not a Dublin Core element; use one "
-            "of the 15 DCMES elements (dc:creator, dc:date, …)",
-            el.sourceline,
-        )
-        return
-    value = _simple_text(el, report)
-    if value is None:
-        return
-    if local == "date":
-        parsed = parse_w3cdtf(value)
-        if parsed.error:
-            report.error(parsed.code, f"<{name_of(el)}>: {parsed.error}", el.sourceline)
-        pitfalls.check_future(report, parsed.value, el.sourceline, f"<{name_of(el)}>")
-    elif local == "language" and language_problem(value) is not None:
-        report.error(
-            "invalid-language", f"<{name_of(el)}> {language_problem(value)}", el.sourceline
-        )
-
-
 # RSS elements and the Dublin Core element meaning the same (W3C "DuplicateSemantics").
 _SAME_MEANING = (
     ("pubDate", "date"),
@@ -595,7 +553,6 @@ def _item(
                 pitfalls.check_html(report, html, el.sourceline, "<content:encoded>")
         elif ns == DC:
             dc_names.add(local)
-            _dc(el, local, report)
     if "title" not in found and "description" not in found:
         report.error(
             "missing-element",
