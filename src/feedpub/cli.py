@@ -521,17 +521,21 @@ def publish_command(
         elif report.ok:
             opts.say(f"{report.target}: {report.summary()}")
 
-    publish(
-        opts.root,
-        names,
-        PublishOptions(
-            dry_run=dry_run,
-            delete=delete,
-            max_deletes=max_deletes,
-            progress=progress,
-            on_report=on_report,
-        ),
-    )
+    from feedpub.lock import publication_lock
+
+    # The output must not be swapped by a build while its files go up.
+    with publication_lock(opts.root, "publish"):
+        publish(
+            opts.root,
+            names,
+            PublishOptions(
+                dry_run=dry_run,
+                delete=delete,
+                max_deletes=max_deletes,
+                progress=progress,
+                on_report=on_report,
+            ),
+        )
 
 
 # --- run -----------------------------------------------------------------------------------

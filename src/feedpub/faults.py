@@ -18,3 +18,10 @@ def checkpoint(name: str) -> None:
     if marker:
         Path(marker).write_text(str(os.getpid()), encoding="utf-8")
     time.sleep(float(os.environ.get("FEEDPUB_PAUSE_SECONDS", "3600")))
+
+
+def simulated(name: str) -> bool:
+    """Whether FEEDPUB_SIMULATE (comma-separated) asks to act as if ``name`` held, e.g.
+    ``no-rename-exchange``: a filesystem without atomic folder exchange, so tests reach the
+    fallback."""
+    return name in os.environ.get("FEEDPUB_SIMULATE", "").split(",")

@@ -8,14 +8,19 @@ and is only replaced when the user says so (``build --replace-output``).
 
 from __future__ import annotations
 
+import ctypes
+import errno
 import os
+import secrets
 import shutil
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from feedpub.errors import BuildError, Location, Problem, UsageError, display_path
-from feedpub.faults import checkpoint
+from feedpub.faults import checkpoint, simulated
 
 MARKER = ".feedpub-output"  # in every output folder feedpub writes; never published
 MARKER_TEXT = (
@@ -112,20 +117,83 @@ def _refuse(root: Path, message: str) -> UsageError:
 
 
 # --- the atomic swap ------------------------------------------------------------------------
+#
+# Why RENAME_EXCHANGE and not an output that is a symlink to the current build: the output
+# stays a plain folder, as users, web servers (some refuse symlinks), rsync and the publish
+# targets expect, and an existing folder needs no one-off, non-atomic conversion into a link.
+# renameat2(RENAME_EXCHANGE) (Linux 3.15+, ext4, xfs, btrfs, tmpfs, …) swaps the new folder
+# and the old one in one step: at every moment the output path holds a complete build.
+# Elsewhere the fallback is two renames; a kill between them leaves the old output under a
+# temporary name, and recover() puts it back first thing in the next build.
+
+RENAME_EXCHANGE = 2
+AT_FDCWD = -100
 
 
-def _siblings(output: Path) -> tuple[Path, Path]:
-    return output.with_name(f".{output.name}.new"), output.with_name(f".{output.name}.old")
+def _libc_renameat2() -> Any:
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        function = libc.renameat2
+    except (OSError, AttributeError):
+        return None
+    function.argtypes = [
+        ctypes.c_int,
+        ctypes.c_char_p,
+        ctypes.c_int,
+        ctypes.c_char_p,
+        ctypes.c_uint,
+    ]
+    function.restype = ctypes.c_int
+    return function
+
+
+_RENAMEAT2 = _libc_renameat2() if sys.platform.startswith("linux") else None
+
+
+def exchange(first: Path, second: Path) -> bool:
+    """Swap two folders atomically; False when the system or filesystem cannot (then nothing moved)."""
+    if _RENAMEAT2 is None or simulated("no-rename-exchange"):
+        return False
+    if (
+        _RENAMEAT2(AT_FDCWD, os.fsencode(first), AT_FDCWD, os.fsencode(second), RENAME_EXCHANGE)
+        == 0
+    ):
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EXDEV):
+        return False
+    raise OSError(code, os.strerror(code), str(second))
+
+
+def _temporary(output: Path, kind: str) -> Path:
+    """A sibling no other build uses: .public.new-<pid>-<random>."""
+    return output.with_name(f".{output.name}.{kind}-{os.getpid()}-{secrets.token_hex(4)}")
+
+
+def _leftovers(output: Path, kind: str) -> list[Path]:
+    """Temporary siblings of ``kind`` left by killed builds (and the fixed names of old versions)."""
+    try:
+        names = os.listdir(output.parent)
+    except OSError:
+        return []
+    prefix = f".{output.name}.{kind}"
+    return sorted(
+        output.parent / name for name in names if name == prefix or name.startswith(prefix + "-")
+    )
 
 
 def recover(output: Path) -> None:
-    """Finish or undo a swap that a killed build left half done."""
-    new, old = _siblings(output)
-    if not output.exists() and old.is_dir():
-        os.replace(old, output)
-    for leftover in (new, old):
-        if leftover.exists():
+    """Finish or undo a swap that a killed build left half done (the caller holds the lock)."""
+    if not output.exists():
+        olds = [p for p in _leftovers(output, "old") if p.is_dir()]
+        if olds:  # killed between the two renames of the fallback: the old output comes back
+            newest = max(olds, key=lambda p: p.stat().st_mtime_ns)
+            os.replace(newest, output)
+    for leftover in _leftovers(output, "new") + _leftovers(output, "old"):
+        if leftover.is_dir() and not leftover.is_symlink():
             shutil.rmtree(leftover, ignore_errors=True)
+        else:
+            leftover.unlink(missing_ok=True)
 
 
 def write_output(output: Path, files: Mapping[str, bytes]) -> Counts:
@@ -134,6 +202,7 @@ def write_output(output: Path, files: Mapping[str, bytes]) -> Counts:
     Unchanged files are hard-linked from the old output so they keep their modification time;
     when nothing changed at all the old folder is left exactly as it is.
     """
+    new = _temporary(output, "new")
     try:
         recover(output)
         old_files = existing_files(output)
@@ -144,7 +213,6 @@ def write_output(output: Path, files: Mapping[str, bytes]) -> Counts:
             if output.is_dir() and not (output / MARKER).is_file():
                 _write_new(output / MARKER, MARKER_TEXT)  # an output adopted from before
             return counts
-        new, old = _siblings(output)
         new.mkdir(parents=True)
         if not (_same(output / MARKER, MARKER_TEXT) and _link(output / MARKER, new / MARKER)):
             _write_new(new / MARKER, MARKER_TEXT)
@@ -157,19 +225,33 @@ def write_output(output: Path, files: Mapping[str, bytes]) -> Counts:
             if rel in changed or not _link(output / rel, dest):
                 _write_new(dest, files[rel])
         checkpoint("build-swap")
-        if output.exists():
-            os.replace(output, old)
-        os.replace(new, output)
-        shutil.rmtree(old, ignore_errors=True)
+        _swap(new, output)
         return counts
     except OSError as exc:
-        new, _old = _siblings(output)
         shutil.rmtree(new, ignore_errors=True)
         recover(output)
         where = exc.filename or output
         raise BuildError(
             f"cannot write the output in {where}: {exc.strerror or exc}; the old output was kept"
         ) from exc
+
+
+def _swap(new: Path, output: Path) -> None:
+    """Put the complete folder ``new`` at ``output``; the old output is deleted afterwards."""
+    if not output.exists():
+        os.rename(new, output)  # nothing to replace: one atomic rename
+        checkpoint("build-swapped")
+        return
+    if exchange(new, output):
+        checkpoint("build-swapped")
+        shutil.rmtree(new, ignore_errors=True)  # ``new`` now names the old output
+        return
+    old = _temporary(output, "old")
+    os.rename(output, old)
+    checkpoint("build-half-swapped")
+    os.rename(new, output)
+    checkpoint("build-swapped")
+    shutil.rmtree(old, ignore_errors=True)
 
 
 def existing_files(output: Path) -> set[str]:

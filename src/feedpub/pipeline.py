@@ -16,6 +16,7 @@ from feedpub.errors import BuildError, InputError, Location, Problem, Severity, 
 from feedpub.inputs import read_regular, walk
 from feedpub.ledger import LEDGER_NAME, load_ledger, save_ledger, track_edits
 from feedpub.load import due_entries, feed_entries, load_publication, load_settings
+from feedpub.lock import publication_lock
 from feedpub.model import FEED_FILES, Entry, Publication, Settings, SourceRecord
 from feedpub.output import claim, write_output
 from feedpub.render.archive import STYLESHEET_FILE
@@ -218,8 +219,16 @@ def build(
 
     When no input changed since the last build (and no scheduled entry fell due), the
     output is left as it is without reading a single entry; ``force`` builds regardless.
-    An output folder feedpub did not write is refused unless ``replace_output``.
+    An output folder feedpub did not write is refused unless ``replace_output``. Holds the
+    publication's lock throughout (LockHeld, exit 3, when another process keeps it).
     """
+    with publication_lock(root, "build"):
+        return _build(root, now, validate, force, replace_output)
+
+
+def _build(
+    root: Path, now: datetime | None, validate: bool, force: bool, replace_output: bool
+) -> BuildResult:
     moment = now or datetime.now(UTC)
     started = stamp.now_ns()
     inputs = stamp.input_state(root)

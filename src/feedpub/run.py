@@ -6,67 +6,21 @@ dies, so a crashed run's lock is simply taken over); everything it does is safe 
 
 from __future__ import annotations
 
-import fcntl
 import json
 import logging
-import os
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
-from feedpub.errors import LockHeld
 from feedpub.faults import checkpoint
 from feedpub.files import write_atomic
+from feedpub.lock import STATE_DIR, publication_lock
 from feedpub.pipeline import BuildResult, build
 
 log = logging.getLogger("feedpub")
 
-STATE_DIR = Path(".feedpub")
-LOCK_FILE = "run.lock"
 PUBLISHED_FILE = "published.json"  # target name → fingerprint of the output it last received
-
-
-@contextmanager
-def run_lock(root: Path) -> Iterator[str]:
-    """Hold the publication's run lock; LockHeld (exit 3) when another live run has it.
-
-    Yields a note when the lock was left by a run whose process is gone.
-    """
-    folder = root / STATE_DIR
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / LOCK_FILE
-    handle = path.open("a+", encoding="utf-8")
-    try:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.seek(0)
-            holder = handle.read().strip() or "unknown"
-            raise LockHeld(
-                f"another feedpub run holds {path} ({holder}); not starting a second one"
-            ) from None
-        handle.seek(0)
-        previous = handle.read().strip()
-        note = ""
-        if previous:  # the kernel released it, so that process is gone: a crashed run
-            note = f"took over the lock left by a run that ended without releasing it ({previous})"
-        handle.seek(0)
-        handle.truncate()
-        handle.write(
-            f"pid {os.getpid()} since {datetime.now(UTC).replace(microsecond=0).isoformat()}"
-        )
-        handle.flush()
-        try:
-            yield note
-        finally:
-            handle.seek(0)
-            handle.truncate()
-            handle.flush()
-            fcntl.flock(handle, fcntl.LOCK_UN)
-    finally:
-        handle.close()
 
 
 @dataclass
@@ -117,7 +71,7 @@ def run(
 ) -> RunResult:
     """One unattended regeneration. Raises FeedpubError subclasses; LockHeld when already running."""
     result = RunResult()
-    with run_lock(root) as note:
+    with publication_lock(root, "run", wait=0) as note:
         if note:
             log.warning("%s", note)
             result.notes.append(note)

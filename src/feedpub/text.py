@@ -15,4 +15,3 @@ def clean_text(value: str) -> str:
     if "\r" in value:
         value = value.replace("\r\n", "\n").replace("\r", "\n")
     return FORBIDDEN_CHARACTERS.sub("", value)
-

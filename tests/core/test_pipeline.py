@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from feedpub import pipeline
-from feedpub.errors import BuildError, InputError, ValidationFailed
+from feedpub.errors import InputError, ValidationFailed
 from feedpub.output import recover
 from feedpub.pipeline import build
 from tests.conftest import NOW
@@ -115,25 +115,43 @@ def test_validation_error_aborts_and_keeps_old_output(
     assert snapshot(mini / "public") == before
 
 
+def small_files_only() -> None:
+    """In a child process: writing any file past 2 KB fails (EFBIG), as on a full disk."""
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_FSIZE, (2048, resource.RLIM_INFINITY))
+
+
 def test_write_failure_keeps_old_output(mini: Path) -> None:
+    import subprocess
+    import sys
+
     build(mini, now=NOW)
     before = snapshot(mini / "public")
     (mini / "entries" / "2025" / "talks.yaml").write_text(
         (mini / "entries" / "2025" / "talks.yaml").read_text().replace("resume", "resumed")
     )
-    (mini / ".public.new").write_text("in the way")  # the new folder cannot be created
-    with pytest.raises(BuildError) as caught:
-        build(mini, now=NOW)
-    assert "the old output was kept" in caught.value.message
+    done = subprocess.run(
+        [sys.executable, "-m", "feedpub", "build", "--now", "2026-01-01", "--root", str(mini)],
+        capture_output=True,
+        text=True,
+        preexec_fn=small_files_only,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert done.stderr.startswith("feedpub: cannot write the output in ")
+    assert done.stderr.endswith(": File too large; the old output was kept\n")
     assert snapshot(mini / "public") == before
+    assert sorted(p.name for p in mini.iterdir() if p.name.startswith(".public")) == []
 
 
-def test_recover_finishes_a_swap_killed_half_way(tmp_path: Path) -> None:
+@pytest.mark.parametrize("legacy", [False, True])
+def test_recover_finishes_a_swap_killed_half_way(tmp_path: Path, legacy: bool) -> None:
     output = tmp_path / "public"
-    old = tmp_path / ".public.old"
+    old = tmp_path / (".public.old" if legacy else ".public.old-42-0a1b2c3d")
     old.mkdir()
     (old / "index.html").write_text("previous")
-    (tmp_path / ".public.new").mkdir()
+    (tmp_path / (".public.new" if legacy else ".public.new-43-0a1b2c3d")).mkdir()
     recover(output)
     assert (output / "index.html").read_text() == "previous"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["public"]

@@ -17,7 +17,7 @@ import pytest
 from feedpub.ledger import LEDGER_NAME
 from feedpub.run import run
 from tests.conftest import NOW
-from tests.core.test_pipeline import snapshot
+from tests.core.test_pipeline import small_files_only, snapshot
 from tests.needs import unavailable
 
 RUN_NOW = "2026-01-01T00:00:00Z"
@@ -152,7 +152,7 @@ def test_killed_mid_build_keeps_old_output_and_next_run_completes(
     assert done.returncode == 0, done.stderr
     assert b"Talks resume in Istanbul" in (published / "public" / "all" / "rss.xml").read_bytes()
     assert b"Talks resume in Istanbul" in (tmp_path / "www" / "all" / "rss.xml").read_bytes()
-    assert not (published / ".public.new").exists()
+    assert [p.name for p in published.iterdir() if p.name.startswith(".public")] == []
 
 
 def test_killed_mid_publish_serves_old_feeds_then_completes(
@@ -172,8 +172,15 @@ def test_killed_mid_publish_serves_old_feeds_then_completes(
 def test_write_failure_exits_1_and_keeps_old_output(published: Path) -> None:
     before = snapshot(published / "public")
     edit(published, "Talks resume", "Talks resumed")
-    (published / ".public.new").write_text("a file where the new output folder must go")
-    done = feedpub(published, "run", "--no-pull", "--now", RUN_NOW)
+    done = subprocess.run(
+        [sys.executable, "-m", "feedpub", "run", "--no-pull", "--now", RUN_NOW],
+        capture_output=True,
+        text=True,
+        cwd=published,
+        preexec_fn=small_files_only,
+        timeout=120,
+        check=False,
+    )
     assert done.returncode == 1
     assert "cannot write the output" in done.stderr and "the old output was kept" in done.stderr
     assert "Traceback" not in done.stderr

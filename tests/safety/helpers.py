@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import os
+import signal
 import stat
 import subprocess
 import sys
+import time
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -67,4 +69,49 @@ def around(root: Path, output: Path | None = None) -> dict[str, str]:
     skip = [root / p for p in STATE]
     if output is not None:
         skip.append(output)
-    return tree_state(root.parent, skip)
+    state = tree_state(root.parent, skip)
+    state.pop(os.path.join(root.name, ".feedpub"), None)  # the lock's folder may be new
+    return state
+
+
+def start_paused(
+    root: Path, checkpoint: str, marker: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.Popen[str]:
+    """`feedpub ARGS` stopped at ``checkpoint`` (feedpub.faults) until killed."""
+    marker.unlink(missing_ok=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "feedpub", *args, "--root", str(root)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={
+            **os.environ,
+            **(env or {}),
+            "FEEDPUB_PAUSE_AT": checkpoint,
+            "FEEDPUB_PAUSE_FILE": str(marker),
+        },
+    )
+    deadline = time.monotonic() + 60
+    while not marker.exists():
+        if process.poll() is not None or time.monotonic() > deadline:
+            out, err = process.communicate()
+            raise AssertionError(
+                f"never reached {checkpoint}: exit {process.returncode}\n{out}{err}"
+            )
+        time.sleep(0.02)
+    return process
+
+
+def kill(process: subprocess.Popen[str]) -> None:
+    process.send_signal(signal.SIGKILL)
+    process.wait(30)
+    process.communicate()
+
+
+def contents(folder: Path) -> dict[str, bytes]:
+    """Every file's bytes under ``folder`` by relative path."""
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
