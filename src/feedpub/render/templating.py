@@ -158,6 +158,7 @@ class Templates:
         self.env = env
         self._compiled: dict[str, Template] = {}
         self._digests: dict[str, str] = {}
+        self._chains: dict[str, list[Template]] = {}
 
     @property
     def spec(self) -> TemplateSpec:
@@ -274,6 +275,13 @@ class Templates:
             raise  # pragma: no cover
 
     def _chain(self, name: str) -> list[Template]:
+        """NAME and the templates it extends, most derived first (parsed once per name)."""
+        found = self._chains.get(name)
+        if found is None:
+            found = self._chains[name] = self._find_chain(name)
+        return found
+
+    def _find_chain(self, name: str) -> list[Template]:
         from jinja2 import nodes
 
         chain = [self.get(name)]
