@@ -41,10 +41,20 @@ Examples:
 class Options:
     """What the group's options give every command."""
 
-    def __init__(self, root: Path, quiet: bool, verbose: int) -> None:
+    def __init__(
+        self, root: Path, quiet: bool, verbose: int, handler: logging.Handler | None = None
+    ) -> None:
+        self.handler = handler  # the stderr log handler the CLI installed
         self.root = root
         self.quiet = quiet
         self.verbose = verbose
+
+    def set_verbosity(self, verbose: int) -> None:
+        """-v shows progress (INFO), -vv debug output; the CLI's stderr handler obeys it."""
+        self.verbose = verbose
+        if self.handler is not None:
+            level = logging.DEBUG if verbose > 1 else logging.INFO if verbose else logging.WARNING
+            self.handler.setLevel(level)
 
     def say(self, message: str) -> None:
         if not self.quiet:
@@ -90,16 +100,16 @@ def cli(ctx: click.Context, root: Path, quiet: bool, verbose: int) -> None:
     # The logger passes everything; each handler picks its own level (a --log-file wants INFO).
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(message)s"))
-    handler.setLevel(logging.DEBUG if verbose > 1 else logging.INFO if verbose else logging.WARNING)
     handler.addFilter(RedactUrls())
     log.handlers[:] = [handler]
     log.setLevel(logging.DEBUG)
     log.propagate = False
-    ctx.obj = Options(root=root, quiet=quiet, verbose=verbose)
+    ctx.obj = Options(root=root, quiet=quiet, verbose=verbose, handler=handler)
+    ctx.obj.set_verbosity(verbose)
 
 
-# Commands attach the group's options as `root`/`quiet`/`verbose` after the command name too,
-# so `feedpub build --root DIR` works as the README shows.
+# Commands take the group's options (`--root`, `-q`, `-v`) after the command name too, so
+# `feedpub build --root DIR -v` works as well as `feedpub --root DIR -v build`.
 def root_option(func: Any) -> Any:
     def set_root(ctx: click.Context, _param: click.Parameter, value: Path | None) -> None:
         if value is not None:
@@ -109,12 +119,26 @@ def root_option(func: Any) -> Any:
         if value:
             ctx.find_object(Options).quiet = True  # type: ignore[union-attr]
 
+    def set_verbose(ctx: click.Context, _param: click.Parameter, value: int) -> None:
+        if value:
+            opts = ctx.find_object(Options)
+            assert opts is not None
+            opts.set_verbosity(opts.verbose + value)
+
     func = click.option(
         "--root",
         type=click.Path(file_okay=False, path_type=Path),
         expose_value=False,
         callback=set_root,
         help="The publication root (also FEEDPUB_ROOT).",
+    )(func)
+    func = click.option(
+        "-v",
+        "--verbose",
+        count=True,
+        expose_value=False,
+        callback=set_verbose,
+        help="Say more (repeat for debug output).",
     )(func)
     return click.option(
         "-q",
@@ -246,7 +270,12 @@ def templates_copy(opts: Options, names: tuple[str, ...], force: bool) -> None:
     help="json: one JSON object per message, one per line.",
 )
 @root_option
-@now_option
+@click.option(
+    "--now",
+    metavar="TIME",
+    callback=lambda _ctx, _param, value: parse_now(value),
+    help="Judge dates as if the clock said TIME (ISO 8601): what counts as in the future.",
+)
 @pass_options
 def validate(
     opts: Options, targets: tuple[str, ...], strict: bool, output_format: str, now: datetime | None
@@ -635,6 +664,53 @@ def serve(opts: Options, port: int, build_first: bool, now: datetime | None) -> 
     from feedpub.serve import serve_output
 
     serve_output(opts.root, port=port, build_first=build_first, now=now, say=opts.say)
+
+
+# --- examples at the end of every command's help ------------------------------------------
+
+COMMAND_EXAMPLES: dict[str, list[tuple[str, str]]] = {
+    "init": [("feedpub init my-briefings --title 'World Briefings'", "start a publication")],
+    "new": [
+        ("feedpub new 'Talks in Istanbul' --tag diplomacy", "write entries/<year>/<slug>.yaml")
+    ],
+    "build": [
+        ("feedpub build", "build public/ (nothing to do when no input changed)"),
+        ("feedpub build --force --now 2026-01-01T09:00Z", "rebuild everything as of that time"),
+    ],
+    "validate": [
+        ("feedpub validate", "check every feed of the last build"),
+        ("feedpub validate --format json https://example.org/feed.xml", "check anyone's feed"),
+    ],
+    "pull": [("feedpub pull --strict", "fetch cited sources; exit 1 if one is dead")],
+    "sources": [
+        ("feedpub sources --problems", "dead, moved and failing links, and who cites them")
+    ],
+    "publish": [
+        ("feedpub publish --dry-run", "show what each target would get"),
+        ("feedpub publish production", "upload the changes to one target"),
+    ],
+    "run": [("feedpub --root /srv/briefings run -q", "the cron job; silent when nothing changed")],
+    "serve": [("feedpub serve --port 8000", "preview on http://127.0.0.1:8000/")],
+    "templates": [
+        ("feedpub templates", "list the templates and which are overridden"),
+        ("feedpub templates copy entry.html", "copy a default into templates/ to edit it"),
+    ],
+    "templates copy": [("feedpub templates copy base.html entry.html", "then edit templates/")],
+}
+
+
+def _add_examples(group: click.Group, prefix: str = "") -> None:
+    for name, command in group.commands.items():
+        examples = COMMAND_EXAMPLES.get(prefix + name)
+        if examples:
+            width = max(len(line) for line, _ in examples)
+            lines = "\n".join(f"  {line.ljust(width)}  {what}" for line, what in examples)
+            command.epilog = f"\b\nExamples:\n{lines}"
+        if isinstance(command, click.Group):
+            _add_examples(command, prefix + name + " ")
+
+
+_add_examples(cli)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

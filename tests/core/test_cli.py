@@ -6,11 +6,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import click
 import pytest
+from click.testing import CliRunner
 
 from feedpub import __version__
 from feedpub.cli import cli, main
-from tests.conftest import WritePub
+from tests.conftest import NOW, WritePub
 
 
 def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
@@ -199,3 +201,31 @@ def test_template_error_exits_2_with_its_location(
         "feedpub: 1 problem in the templates; nothing was built",
     ]
     assert not (mini / "public").exists()
+
+
+def _commands(group: click.Group, prefix: str = "") -> list[tuple[str, click.Command]]:
+    found = []
+    for name, command in sorted(group.commands.items()):
+        found.append((prefix + name, command))
+        if isinstance(command, click.Group):
+            found += _commands(command, prefix + name + " ")
+    return found
+
+
+@pytest.mark.parametrize("name", [name for name, _ in _commands(cli)])
+def test_every_command_help_ends_with_an_example(name: str) -> None:
+    result = CliRunner().invoke(cli, [*name.split(), "--help"])
+    assert result.exit_code == 0
+    examples = result.output.rstrip().split("Examples:\n")
+    assert len(examples) == 2, f"feedpub {name} --help has no Examples section"
+    assert all(line.strip().startswith("feedpub ") for line in examples[1].splitlines())
+
+
+def test_global_options_work_after_the_command_too(mini: Path) -> None:
+    before = CliRunner().invoke(cli, ["--root", str(mini), "-v", "build", "--now", NOW.isoformat()])
+    assert before.exit_code == 0, before.output
+    after = CliRunner().invoke(
+        cli, ["build", "-v", "-q", "--root", str(mini), "--force", "--now", NOW.isoformat()]
+    )
+    assert after.exit_code == 0, after.output
+    assert after.output == ""  # -q after the command silences the summary
