@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
 import time
@@ -285,7 +286,6 @@ def validate(
     Exit 0 when no feed has errors, 1 when one has (or warnings, with --strict), 2 when a file
     is missing or is not a feed.
     """
-    import json
 
     from feedpub.validate import validate_targets
 
@@ -387,11 +387,22 @@ def pull(
     return 1 if strict and report.any_dead else 0
 
 
+FORMAT_OPTION = click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="json: one JSON document on stdout, for other tools.",
+)
+
+
 @cli.command("sources")
 @click.option("--problems", is_flag=True, help="Only dead, moved, failing and never-pulled URLs.")
+@FORMAT_OPTION
 @root_option
 @pass_options
-def sources_command(opts: Options, problems: bool) -> None:
+def sources_command(opts: Options, problems: bool, output_format: str) -> None:
     """List cited URLs: state, HTTP status, title, last checked, and the entries citing them."""
     from feedpub import sources as sourcelib
     from feedpub.pipeline import load_compiled
@@ -401,7 +412,9 @@ def sources_command(opts: Options, problems: bool) -> None:
     rows = source_rows(sourcelib.collect_citations(publication.entries), records)
     if problems:
         rows = [row for row in rows if row.state != "ok"]
-    if rows:
+    if output_format == "json":
+        click.echo(json.dumps({"sources": [_source_json(row, records) for row in rows]}, indent=2))
+    elif rows:
         click.echo(sources_table(rows))
     else:
         opts.say("no cited sources" if not problems else "no problems")
@@ -418,6 +431,20 @@ class SourceRow:
     checked: str
     cited_by: tuple[str, ...] = field(default=())
     detail: str = ""
+
+
+def _source_json(row: SourceRow, records: Mapping[str, SourceRecord]) -> dict[str, Any]:
+    record = records.get(row.url) or SourceRecord(url=row.url)
+    return {
+        "url": row.url,
+        "state": row.state,
+        "status": record.status,
+        "title": record.title,
+        "checked": record.checked,
+        "moved_to": record.moved_to,
+        "error": record.error,
+        "cited_by": list(row.cited_by),
+    }
 
 
 def source_rows(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -102,6 +103,40 @@ def test_sources_lists_every_cited_url(
     ]
     main(["sources", "--problems"])
     assert "/good" not in capsys.readouterr().out
+
+
+def test_sources_json_lists_every_cited_url_with_its_record(
+    pub: Path, server: LoopbackServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    main(["pull", "--now", "2025-05-17T12:00:00Z"])
+    capsys.readouterr()
+    assert main(["sources", "--format", "json", "--problems"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report == {
+        "sources": [
+            {
+                "url": server.url("/gone"),
+                "state": "dead",
+                "status": 404,
+                "title": None,
+                "checked": CHECKED,
+                "moved_to": None,
+                "error": "HTTP 404 Not Found",
+                "cited_by": ["one"],
+            },
+            {
+                "url": server.url("/old"),
+                "state": "moved",
+                "status": 200,
+                "title": "New",
+                "checked": CHECKED,
+                "moved_to": report["sources"][1]["moved_to"],
+                "error": None,
+                "cited_by": ["two"],
+            },
+        ]
+    }
+    assert report["sources"][1]["moved_to"].endswith("/new")
 
 
 def test_loopback_is_refused_when_settings_do_not_allow_it(
