@@ -263,3 +263,40 @@ def test_codes_the_validator_reports_on_the_corpus_are_documented(readme: str) -
     assert not undocumented, f"reported but not in README's codes table: {undocumented}"
     wrong = {code: levels for code, levels in seen.items() if not levels <= table[code]}
     assert not wrong, f"reported at levels the README does not give: {wrong}"
+
+
+# --- the layout of src/feedpub --------------------------------------------------------------
+
+
+def layout_names(readme: str) -> set[str]:
+    """Module paths named in the first column of the README's layout table; a bare name after
+    ``folder/name.py`` is in the same folder (``validate/rss.py``, ``atom.py``)."""
+    table = section(readme, "### Layout of `src/feedpub`")
+    names: set[str] = set()
+    for line in table.splitlines():
+        if not line.startswith("| `"):
+            continue
+        folder = ""
+        for name in re.findall(r"`([^`]+)`", line.split(" | ")[0]):
+            if "/" in name:
+                folder = name.rsplit("/", 1)[0] + "/" if not name.endswith("/") else ""
+                names.add(name)
+            else:
+                names.add(folder + name)
+    return names
+
+
+def test_layout_table_matches_the_source_tree(readme: str) -> None:
+    package = REPO / "src" / "feedpub"
+    modules = {
+        p.relative_to(package).as_posix()
+        for p in package.rglob("*.py")
+        if p.name != "__init__.py" or p.stat().st_size  # an empty __init__ says nothing
+    }
+    documented = layout_names(readme)
+    folders = {name for name in documented if name.endswith("/")}
+    missing = sorted(m for m in modules if m not in documented)
+    assert not missing, f"modules missing from the README's layout table: {missing}"
+    gone = sorted(n for n in documented - folders if n not in modules)
+    assert not gone, f"the README's layout table names modules that do not exist: {gone}"
+    assert all((package / folder).is_dir() for folder in folders)

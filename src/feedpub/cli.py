@@ -356,24 +356,16 @@ def pull(
     now: datetime | None,
 ) -> int:
     """Fetch the URLs entries cite; record titles and dead links in sources.lock."""
-    from feedpub import sources as sourcelib
-    from feedpub.pipeline import load_compiled
-    from feedpub.sources.pull import pull as pull_sources
+    from feedpub.run import pull_publication
 
-    publication, _parts, _hashes = load_compiled(opts.root)
-    options = sourcelib.PullOptions.from_settings(
-        publication.settings.sources,
-        check_all=check_all,
-        max_age_days=max_age,
-        allow_private=True if allow_private else None,
-        workers=workers,
-    )
     bar = ProgressBar("pulling sources") if sys.stderr.isatty() and not opts.quiet else None
     try:
-        report = pull_sources(
-            sourcelib.collect_citations(publication.entries),
-            opts.root / sourcelib.LOCK_NAME,
-            options,
+        report = pull_publication(
+            opts.root,
+            check_all=check_all,
+            max_age_days=max_age,
+            allow_private=True if allow_private else None,
+            workers=workers,
             now=now,
             progress=bar.pulled if bar is not None else None,
         )

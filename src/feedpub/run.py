@@ -12,11 +12,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from feedpub.faults import checkpoint
 from feedpub.files import write_atomic
 from feedpub.lock import STATE_DIR, publication_lock
-from feedpub.pipeline import BuildResult, build
+from feedpub.pipeline import BuildResult, build, load_compiled
+
+if TYPE_CHECKING:
+    from feedpub.sources.pull import Progress, PullReport
 
 log = logging.getLogger("feedpub")
 
@@ -89,18 +93,39 @@ def run(
     return result
 
 
-def _pull(root: Path, now: datetime | None) -> str:
-    from feedpub.pipeline import load_compiled
-    from feedpub.sources import LOCK_NAME, PullOptions, collect_citations
-    from feedpub.sources.pull import pull as pull_sources
+def pull_publication(
+    root: Path,
+    *,
+    check_all: bool = False,
+    max_age_days: float | None = None,
+    allow_private: bool | None = None,
+    workers: int | None = None,
+    now: datetime | None = None,
+    progress: Progress | None = None,
+) -> PullReport:
+    """Fetch the sources the entries of ``root`` cite and record them in sources.lock.
 
-    # Through the parse cache: an idle cron run must not parse every entry again.
+    Entries come through the parse cache, so an idle cron run does not parse them again.
+    """
+    from feedpub.sources import LOCK_NAME, PullOptions, collect_citations
+    from feedpub.sources.pull import PullReport, pull
+
     publication, _parts, _hashes = load_compiled(root)
+    options = PullOptions.from_settings(
+        publication.settings.sources,
+        check_all=check_all,
+        max_age_days=max_age_days,
+        allow_private=allow_private,
+        workers=workers,
+    )
     citations = collect_citations(publication.entries)
-    if not citations:
-        return ""
-    options = PullOptions.from_settings(publication.settings.sources)
-    report = pull_sources(citations, root / LOCK_NAME, options, now=now)
+    if not citations and not (root / LOCK_NAME).exists():
+        return PullReport(records={}, cited_by={})  # nothing cited, nothing to record
+    return pull(citations, root / LOCK_NAME, options, now=now, progress=progress)
+
+
+def _pull(root: Path, now: datetime | None) -> str:
+    report = pull_publication(root, now=now)
     # One line per source whose state changed, not every run for every dead source: cron mails
     # what a run prints, and a dead link reported every 15 minutes is noise, not news.
     for change in report.changes:
