@@ -9,15 +9,14 @@ from urllib.parse import urlsplit
 
 from lxml import etree
 
-# By file extension, for remote images and files whose bytes say nothing we know.
+from feedpub.mediatypes import SUFFIX_TYPES
+
+# By file extension, for remote images and files whose bytes say nothing we know: the images of
+# the one Content-Type table (an icon file is no entry image).
 TYPES_BY_EXTENSION = {
-    ".png": "image/png",
-    ".jpg": "image/jpeg",
-    ".jpeg": "image/jpeg",
-    ".gif": "image/gif",
-    ".webp": "image/webp",
-    ".avif": "image/avif",
-    ".svg": "image/svg+xml",
+    suffix: media
+    for suffix, media in SUFFIX_TYPES.items()
+    if media.startswith("image/") and suffix != ".ico"
 }
 # JPEG start-of-frame markers carry the size (ITU T.81 §B.2.2); C4, C8 and CC are not frames.
 _SOF = frozenset({0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF})
