@@ -18,6 +18,9 @@ INDEX_DIR = "pagefind"  # the bundle's folder in the output
 SEARCH_PAGE = "search.html"
 # Pages carrying this attribute are the ones indexed (entry pages: title, lead, sections, tags).
 BODY_MARK = b"data-pagefind-body"
+# Left out of the index: lists of cited sources and of other entries (their titles would make
+# a briefing a hit for words only its neighbours contain).
+EXCLUDED = ("ul.sources", "ul.related")
 MISSING = (
     "search: true needs Pagefind, which is not installed; "
     "install the search extra: pip install 'feedpub[search]'"
@@ -66,6 +69,8 @@ def index_pages(pages: Mapping[str, bytes], binary: Path) -> dict[str, bytes]:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(data)
         command = [str(binary), "--site", str(site), "--output-path", str(out), "--silent"]
+        for selector in EXCLUDED:
+            command += ["--exclude-selectors", selector]
         try:
             done = subprocess.run(command, capture_output=True, text=True, check=False)
         except OSError as exc:

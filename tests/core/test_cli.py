@@ -43,7 +43,7 @@ def test_build_root_option_after_the_command(
 ) -> None:
     code, out, err = run(["build", "--root", str(mini), "--now", "2026-01-01T00:00:00Z"], capsys)
     assert (code, err) == (0, "")
-    assert out == "built 2 feeds from 2 entries into public/: 14 written, 0 unchanged, 0 removed\n"
+    assert out == "built 2 feeds from 2 entries into public/: 15 written, 0 unchanged, 0 removed\n"
     code, out, _ = run(["--root", str(mini), "build", "--now", "2026-01-01T00:00:00Z"], capsys)
     assert out == "public/ is up to date (2 entries, 2 feeds)\n"
 
@@ -153,12 +153,14 @@ def test_init_copy_edit_build_as_the_readme_shows(
     assert (code, out.splitlines()) == (
         0,
         [
+            "404.html       package",
             "base.html      package",
             "briefing.html  package",
             "entry.html     overridden",
             "feed.html      package",
             "home.html      package",
             "listing.html   package",
+            "search.html    package",
         ],
     )
     page = Path("templates/entry.html")
@@ -186,7 +188,9 @@ def test_templates_copy_refuses_to_overwrite_and_unknown_names(
     assert run(["templates", "copy", "--force", "--root", str(mini), "base.html"], capsys)[0] == 0
     code, _, err = run(["templates", "copy", "--root", str(mini), "page.html"], capsys)
     assert code == 2
-    assert err.startswith("feedpub: no default template 'page.html'; the defaults are: base.html,")
+    assert err.startswith(
+        "feedpub: no default template 'page.html'; the defaults are: 404.html, base.html,"
+    )
 
 
 def test_template_error_exits_2_with_its_location(

@@ -28,6 +28,7 @@ def parse(data: bytes) -> feedparser.FeedParserDict:
 
 def test_output_layout(files: dict[str, bytes]) -> None:
     assert sorted(files) == [
+        "404.html",
         "all/atom.xml",
         "all/feed.json",
         "all/index.html",

@@ -45,7 +45,12 @@ def test_search_builds_a_deterministic_index(tmp_path: Path, mini: Path) -> None
     assert {"pagefind.js", "pagefind-ui.js", "pagefind-ui.css", "pagefind-entry.json"} <= set(first)
     assert any(name.startswith("wasm.") and name.endswith(".pagefind") for name in first)
     assert any(name.startswith("fragment/") for name in first)
-    assert json.loads(first["pagefind-entry.json"])["languages"]["en"]["page_count"] >= 2
+    # Only the entry pages are indexed (they carry data-pagefind-body): not the listings.
+    assert json.loads(first["pagefind-entry.json"])["languages"]["en"]["page_count"] == 2
+    search_page = (mini / "public" / "search.html").read_text(encoding="utf-8")
+    assert '<script src="pagefind/pagefind-ui.js"></script>' in search_page
+    home = (mini / "public" / "index.html").read_text(encoding="utf-8")
+    assert '<form class="search" role="search" action="search.html" method="get">' in home
     # A second publication from the same input, built on its own: byte-identical index.
     other = tmp_path / "again"
     mini.rename(other)

@@ -57,6 +57,7 @@ class SiteView:
     timezone: str  # IANA name, e.g. "Europe/Berlin"
     author: Person
     feeds: tuple[FeedView, ...]
+    search: bool = False  # `search: true`: pages get a search box leading to search.html
 
 
 @dataclass(frozen=True)
@@ -73,11 +74,11 @@ class Pagination:
 class PageView:
     """The page being rendered (``page``)."""
 
-    kind: str  # "entry", "home", "feed"
+    kind: str  # "entry", "home", "feed", "search", "not-found"
     title: str
     path: str  # output path: "entries/talks.html"
-    url: str  # canonical absolute URL
-    root: str  # relative way up to the output root: "" or "../"
+    url: str  # canonical absolute URL ("" for the 404 page, which has none)
+    root: str  # way up to the output root: "" or "../"; the 404 page: base_url's path, "/news/"
     alternates: tuple[FeedView, ...]  # feeds announced by <link rel="alternate">
     pagination: Pagination | None = None
 
@@ -192,4 +193,5 @@ def site_view(settings: Settings, feeds: tuple[FeedView, ...]) -> SiteView:
         timezone=settings.timezone_name,
         author=settings.author,
         feeds=feeds,
+        search=settings.search,
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from importlib.resources import files
 from typing import Any
+from urllib.parse import urlsplit
 
 from markupsafe import Markup
 
@@ -30,6 +31,8 @@ __all__ = ["Site", "human_date", "render_site", "stylesheet"]
 ENTRY_TEMPLATE = "entry.html"
 HOME_TEMPLATE = "home.html"
 FEED_TEMPLATE = "feed.html"
+SEARCH_TEMPLATE = "search.html"  # with `search: true`
+NOT_FOUND_TEMPLATE = "404.html"
 
 
 def stylesheet() -> bytes:
@@ -88,6 +91,17 @@ class Site:
         page = PageView("home", title, "index.html", self.settings.base_url, "", self.feeds)
         return self.render(HOME_TEMPLATE, self.context(page, entries=tuple(entries)))
 
+    def search_page(self) -> bytes:
+        url = f"{self.settings.base_url}{SEARCH_TEMPLATE}"
+        page = PageView("search", "Search", SEARCH_TEMPLATE, url, "", self.feeds)
+        return self.render(SEARCH_TEMPLATE, self.context(page))
+
+    def not_found_page(self) -> bytes:
+        """Shown at any missing address, so its links start at base_url's path, not "../"."""
+        root = urlsplit(self.settings.base_url).path or "/"
+        page = PageView("not-found", "Page not found", NOT_FOUND_TEMPLATE, "", root, self.feeds)
+        return self.render(NOT_FOUND_TEMPLATE, self.context(page))
+
     def render(self, name: str, context: Mapping[str, Any]) -> bytes:
         return self.templates.render(name, context).encode("utf-8")
 
@@ -111,7 +125,10 @@ def render_site(
     out: dict[str, bytes] = {
         "style.css": stylesheet(),
         "index.html": site.home_page([links[b.entry.id] for b in briefings[:home_limit]]),
+        NOT_FOUND_TEMPLATE: site.not_found_page(),
     }
+    if settings.search:
+        out[SEARCH_TEMPLATE] = site.search_page()
     for b in briefings:
         out[f"entries/{b.entry.id}.html"] = site.entry_page(b, referenced.get(b.entry.id, []))
     for feed in feeds:
