@@ -199,6 +199,28 @@ def test_headers_dripping_one_byte_a_second_are_cut_at_the_deadline(
     assert drip_head.sent < 10
 
 
+def test_a_dns_lookup_that_never_answers_is_cut_at_the_deadline(
+    lock: Path, options: PullOptions
+) -> None:
+    answered = threading.Event()
+
+    def silent(host: str, port: int) -> list[str]:
+        answered.wait(30)  # a resolver that does not answer (set free when the test ends)
+        return ["192.0.2.1"]
+
+    url = "http://slow-dns.example/page"
+    try:
+        report = pull({url: ["e"]}, lock, replace(options, timeout=1), now=NOW, resolve=silent)
+    finally:
+        answered.set()
+    assert report.records[url] == SourceRecord(
+        url=url,
+        state="dead",
+        error="timed out after 1 s",
+        checked=CHECKED,
+    )
+
+
 # --- Retry-After ---------------------------------------------------------------------------
 
 

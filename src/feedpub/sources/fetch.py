@@ -8,7 +8,7 @@ import ipaddress
 import socket
 import ssl
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -188,7 +188,13 @@ class Fetcher:
             cached = self._resolved.get((host, port))
         if cached is None:
             try:
-                cached = [str(address) for address in self.resolve(host, port)]
+                answer = _within(self.options.timeout, lambda: self.resolve(host, port))
+                cached = [str(address) for address in answer]
+            except TimeoutError as exc:
+                raise Failure(
+                    f"DNS lookup for {host} timed out after {self.options.timeout:g} s",
+                    transient=True,
+                ) from exc
             except OSError as exc:  # socket.gaierror and friends
                 cached = exc
             if not cached:
@@ -469,3 +475,29 @@ class Fetcher:
             moved_to=moved_to,
         )
         return "fetched", record
+
+
+def _within(seconds: float, call: Callable[[], Iterable[str]]) -> list[str]:
+    """``call()``'s answer, or TimeoutError after ``seconds``.
+
+    A DNS lookup cannot be cancelled, so it runs on a daemon thread that is left behind when
+    it overruns (it cannot keep the process alive); the URL's deadline holds either way.
+    """
+    answer: list[str] = []
+    failure: list[BaseException] = []
+    done = threading.Event()
+
+    def work() -> None:
+        try:
+            answer.extend(call())
+        except BaseException as exc:  # handed to the waiting thread
+            failure.append(exc)
+        finally:
+            done.set()
+
+    threading.Thread(target=work, name="feedpub-dns", daemon=True).start()
+    if not done.wait(seconds):
+        raise TimeoutError(f"no answer within {seconds:g} s")
+    if failure:
+        raise failure[0]
+    return answer
