@@ -55,6 +55,25 @@ MONTHS = (
 )
 
 
+class _Sandbox(SandboxedEnvironment):
+    """The sandbox, with its verdict on each (type, attribute name) remembered.
+
+    Jinja2's rule depends on nothing else (the name, and isinstance checks on the object), and
+    asking it afresh for every ``{{ page.root }}`` was a third of the time of an entry page.
+    """
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self._verdicts: dict[tuple[type, str], bool] = {}
+
+    def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
+        key = (type(obj), attr)
+        verdict = self._verdicts.get(key)
+        if verdict is None:
+            verdict = self._verdicts[key] = super().is_safe_attribute(obj, attr, value)
+        return verdict
+
+
 class TemplateRefused(TemplateError):
     """A template name that points outside the publication's and the package's templates."""
 
@@ -143,7 +162,7 @@ class Templates:
         self.loader = ConfinedLoader((self.folder, PACKAGE_DIR))
         self.sources = _read_sources(self.folder, PACKAGE_DIR)
         self.fingerprint = _digest(self.sources)
-        env = SandboxedEnvironment(
+        env = _Sandbox(
             loader=self.loader,
             autoescape=True,
             undefined=StrictUndefined,
