@@ -201,7 +201,10 @@ def parse_yaml(raw: bytes, checker: FileChecker) -> Any:
     try:
         data = yamlfile.parse(checker.text)
     except yamlfile.YamlSyntaxError as exc:
-        checker.problems.append(Problem(Location(checker.file, exc.line, exc.column), exc.message))
+        for found in exc.all():
+            checker.problems.append(
+                Problem(Location(checker.file, found.line, found.column), found.message)
+            )
         return None
     if data is None:
         checker.problems.append(
