@@ -549,10 +549,22 @@ class ProgressBar:
     metavar="N",
     help="With --delete: delete nothing at all when more than N files would go.",
 )
+@click.option(
+    "--jobs",
+    type=click.IntRange(1, 64),
+    default=None,
+    metavar="N",
+    help="Upload up to N files at once to S3 and WebDAV targets (default: the target's jobs:, else 8).",
+)
 @root_option
 @pass_options
 def publish_command(
-    opts: Options, names: tuple[str, ...], dry_run: bool, delete: bool, max_deletes: int
+    opts: Options,
+    names: tuple[str, ...],
+    dry_run: bool,
+    delete: bool,
+    max_deletes: int,
+    jobs: int | None,
 ) -> None:
     """Upload the output to the targets in feedpub.yaml (all, or the TARGETs named): changed files only."""
     from feedpub.publish import PublishOptions, PublishReport, publish
@@ -580,6 +592,7 @@ def publish_command(
                 dry_run=dry_run,
                 delete=delete,
                 max_deletes=max_deletes,
+                jobs=jobs,
                 progress=progress,
                 on_report=on_report,
             ),

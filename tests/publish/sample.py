@@ -10,7 +10,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from feedpub.publish.base import Target
-from feedpub.publish.plan import Plan, cache_rules, execute, make_plan, scan_output
+from feedpub.publish.execute import execute
+from feedpub.publish.plan import Plan, cache_rules, make_plan, scan_output
 from feedpub.publish.retry import RetryPolicy
 
 FAST = RetryPolicy(attempts=2, backoff=0.01)

@@ -26,6 +26,12 @@ class S3Server:
     refuse: set[str] = field(default_factory=set)
     refuse_status: int = 403
     requests: list[tuple[str, str]] = field(default_factory=list)  # (method, path)
+    # Object PUTs in the order they started and ended: ("start" | "end", key); and the most
+    # that were in the server at once. No clock: only the order of events counts.
+    events: list[tuple[str, str]] = field(default_factory=list)
+    most_at_once: int = 0
+    _active: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock)
     server: BaseWSGIServer | None = None
     thread: threading.Thread | None = None
 
@@ -54,7 +60,19 @@ class S3Server:
                     [("Content-Type", "application/xml"), ("Content-Length", str(len(body)))],
                 )
                 return [body]
-            result: Iterable[bytes] = moto(environ, start_response)
+            counted = method == "PUT" and bool(key) and "HTTP_X_AMZ_COPY_SOURCE" not in environ
+            if counted:
+                with self._lock:
+                    self._active += 1
+                    self.most_at_once = max(self.most_at_once, self._active)
+                    self.events.append(("start", key))
+            try:
+                result: Iterable[bytes] = list(moto(environ, start_response))
+            finally:
+                if counted:
+                    with self._lock:
+                        self._active -= 1
+                        self.events.append(("end", key))
             return result
 
         self.server = make_server("127.0.0.1", self.port, app, threaded=True)
@@ -70,6 +88,12 @@ class S3Server:
         if self.thread is not None:
             self.thread.join(5)
             self.thread = None
+
+    def listings(self, bucket: str) -> int:
+        """How many object listings (GET on the bucket itself) the server answered."""
+        return sum(
+            1 for m, path in self.requests if m == "GET" and path.rstrip("/") == f"/{bucket}"
+        )
 
     def puts(self) -> list[str]:
         """Paths of every PUT so far (bucket creation included)."""

@@ -143,3 +143,17 @@ def test_hubs_get_one_ping_per_changed_feed_file(hub: Hub, tmp_path: Path) -> No
     ]
     assert feedpub(root, "--quiet") == 0
     assert len(hub.pings) == 3
+
+
+def test_jobs_out_of_range_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    www = tmp_path / "www"
+    root = publication(tmp_path / "pub", {"site": {"url": www.as_uri(), "jobs": 0}})
+    build_output(root / "public")
+    assert feedpub(root) == 2
+    assert capsys.readouterr().err == (
+        "feedpub: target 'site': jobs: expected a number from 1 to 64, got 0\n"
+    )
+    assert feedpub(root, "--jobs", "65") == 2
+    assert "--jobs" in capsys.readouterr().err
+    assert feedpub(root, "--jobs", "2") == 0  # --jobs wins over the target's setting
+    assert capsys.readouterr().out == "site: 9 uploaded, 0 unchanged, 0 deleted\n"

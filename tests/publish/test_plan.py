@@ -238,7 +238,7 @@ def test_registry_rejects_unknown_schemes_and_options() -> None:
 
 
 def test_publish_error_wraps_with_target_and_file(tmp_path: Path) -> None:
-    from feedpub.publish.plan import guarded
+    from feedpub.publish.execute import guarded
 
     def fail() -> None:
         raise PublishError("disk on fire")

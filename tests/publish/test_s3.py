@@ -11,6 +11,7 @@ import pytest
 
 from feedpub.errors import PublishError, UsageError
 from feedpub.publish import MANIFEST_NAME, PublishOptions, TargetConfig, publish_output
+from feedpub.publish.plan import rank
 from feedpub.publish.retry import RetryPolicy
 from tests.publish.servers_s3 import S3Server
 from tests.publish.site import build_output, tree
@@ -107,6 +108,7 @@ def test_unchanged_second_publish_sends_no_put(s3: S3Server, bucket: str, tmp_pa
     assert report.summary() == "0 uploaded, 9 unchanged, 0 deleted"
     assert s3.puts() == []
     assert [m for m, _ in s3.requests if m == "HEAD"] == ["HEAD"]  # head_bucket only
+    assert s3.listings(bucket) == 0  # the manifest of a completed publish says what is there
 
 
 def test_changed_cache_control_is_reapplied_to_unchanged_bytes(
@@ -119,7 +121,7 @@ def test_changed_cache_control_is_reapplied_to_unchanged_bytes(
     assert objects(s3, bucket)["news/style.css"]["cache"] == "public, max-age=604800"
 
 
-def test_objects_changed_behind_our_back_are_checked_by_head(
+def test_objects_changed_behind_our_back_are_checked_by_head_unless_the_manifest_is_trusted(
     s3: S3Server, bucket: str, tmp_path: Path
 ) -> None:
     output = build_output(tmp_path / "public")
@@ -127,9 +129,35 @@ def test_objects_changed_behind_our_back_are_checked_by_head(
     client(s3).put_object(
         Bucket=bucket, Key="news/style.css", Body=b"x", ContentType="binary/octet-stream"
     )
-    report = run(output, target(s3, bucket))
+    assert run(output, target(s3, bucket)).plan.uploads == ()  # trusted: not even listed
+    report = run(output, target(s3, bucket, trust_manifest=False))
     assert [(u.file.path, u.reason) for u in report.plan.uploads] == [("style.css", "changed")]
     assert objects(s3, bucket)["news/style.css"]["type"] == "text/css"
+
+
+def test_a_publish_cut_short_makes_the_next_one_list_the_bucket(
+    s3: S3Server, bucket: str, tmp_path: Path
+) -> None:
+    run(build_output(tmp_path / "v1"), target(s3, bucket))
+    s3.refuse = {"news/news/feed.json"}  # pages go up, then the first feed fails
+    v2 = build_output(tmp_path / "v2", 2, ("first", "second", "third"))
+    with pytest.raises(PublishError, match=r"^production: uploading news/feed.json failed"):
+        run(v2, target(s3, bucket), jobs=1)
+    head = client(s3).head_object(Bucket=bucket, Key=f"news/{MANIFEST_NAME}")
+    assert head["Metadata"] == {"feedpub-state": "publishing"}
+    s3.refuse = set()
+    s3.requests.clear()
+    report = run(v2, target(s3, bucket))
+    assert s3.listings(bucket) == 1
+    # The pages that arrived before the failure are found by their ETag and HEAD, not re-sent.
+    assert [u.file.path for u in report.plan.uploads] == [
+        "news/feed.json", "news/atom.xml", "news/rss.xml", "index.html", "news/index.html",
+    ]  # fmt: skip
+    head = client(s3).head_object(Bucket=bucket, Key=f"news/{MANIFEST_NAME}")
+    assert head["Metadata"] == {}
+    s3.requests.clear()
+    assert run(v2, target(s3, bucket)).plan.uploads == ()
+    assert s3.listings(bucket) == 0
 
 
 def test_dry_run_changes_nothing(s3: S3Server, bucket: str, tmp_path: Path) -> None:
@@ -221,3 +249,42 @@ def test_credentials_in_the_file_are_refused(s3: S3Server, bucket: str, tmp_path
 def test_missing_bucket_is_named(s3: S3Server, tmp_path: Path) -> None:
     with pytest.raises(PublishError, match=r"^production: bucket 'nope' does not exist$"):
         run(build_output(tmp_path / "p"), target(s3, "nope"))
+
+
+@pytest.mark.parametrize("jobs", [1, 8])
+def test_uploads_run_in_parallel_within_a_phase_and_the_phases_in_order(
+    s3: S3Server, bucket: str, tmp_path: Path, jobs: int
+) -> None:
+    output = build_output(tmp_path / "public", 1, tuple(f"e{i:02d}" for i in range(40)))
+    report = run(output, target(s3, bucket, jobs=jobs))
+    assert report.summary() == "47 uploaded, 0 unchanged, 0 deleted"
+    assert (s3.most_at_once > 1) == (jobs > 1)
+    # Pages, feed.json, atom.xml, rss.xml, index pages: a phase's first PUT starts only after
+    # every PUT of the phase before it ended, so the ranks of all events never go down.
+    ranks = [rank(key[len("news/") :]) for _, key in s3.events if not key.endswith(MANIFEST_NAME)]
+    assert ranks == sorted(ranks)
+    assert len(ranks) == 2 * 47
+    assert tree(output) == {
+        k[len("news/") :]: v["body"]
+        for k, v in objects(s3, bucket).items()
+        if not k.endswith(MANIFEST_NAME)
+    }
+
+
+def test_a_failure_stops_the_phase_and_the_next_publish_completes(
+    s3: S3Server, bucket: str, tmp_path: Path
+) -> None:
+    output = build_output(tmp_path / "public", 1, tuple(f"e{i:02d}" for i in range(40)))
+    s3.refuse = {"news/entries/e05.html"}
+    with pytest.raises(PublishError, match=r"^production: uploading entries/e05.html failed"):
+        run(output, target(s3, bucket))
+    feeds = [k for _, k in s3.events if k.endswith((".xml", ".json")) and "/entries/" not in k]
+    assert [k for k in feeds if not k.endswith(MANIFEST_NAME)] == []  # no feed went up
+    s3.refuse = set()
+    report = run(output, target(s3, bucket))
+    assert report.summary().endswith("0 deleted")
+    assert tree(output) == {
+        k[len("news/") :]: v["body"]
+        for k, v in objects(s3, bucket).items()
+        if not k.endswith(MANIFEST_NAME)
+    }

@@ -259,3 +259,13 @@ def test_cli_failure_names_target_and_file_and_never_the_password(
     assert main(["--root", str(root), "publish"]) == 0
     assert capsys.readouterr().out == "dav: 7 uploaded, 0 unchanged, 0 deleted\n"  # no manifest yet
     assert served(webdav) == tree(root / "public")
+
+
+def test_parallel_upload_of_many_files_in_new_folders(webdav: DavServer, tmp_path: Path) -> None:
+    output = write_output(
+        tmp_path / "out", extra=tuple(f"deep/f{i % 5}/page{i:02d}.html" for i in range(40))
+    )
+    plan = publish(target(webdav, jobs=8), output)
+    assert len(plan.uploads) == 47
+    assert served(webdav) == tree(output)
+    assert publish(target(webdav), output).uploads == ()

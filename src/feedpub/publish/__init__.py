@@ -10,7 +10,8 @@ from pathlib import Path
 
 from feedpub.errors import FeedpubError, PublishError, UsageError
 from feedpub.publish.base import MANIFEST_NAME, LocalFile, Target, TargetConfig
-from feedpub.publish.plan import Plan, cache_rules, execute, make_plan, scan_output
+from feedpub.publish.execute import DEFAULT_JOBS, MAX_JOBS, execute
+from feedpub.publish.plan import Plan, cache_rules, make_plan, scan_output
 from feedpub.publish.registry import make_target
 from feedpub.publish.retry import RetryPolicy
 from feedpub.publish.websub import Topic, ping, topics_for
@@ -63,6 +64,7 @@ class PublishOptions:
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     progress: ProgressHook | None = None
     on_report: Callable[[PublishReport], None] | None = None  # each target as it finishes
+    jobs: int | None = None  # uploads at once (--jobs); None: the target's `jobs:`, else 8
     hub_timeout: float = 10.0
 
 
@@ -120,6 +122,8 @@ def publish_output(
     opts = options or PublishOptions()
     if opts.max_deletes < 0:
         raise UsageError(f"--max-deletes: expected 0 or more, got {opts.max_deletes}")
+    if opts.jobs is not None and not 1 <= opts.jobs <= MAX_JOBS:
+        raise UsageError(f"--jobs: expected a number from 1 to {MAX_JOBS}, got {opts.jobs}")
     reports: list[PublishReport] = []
     changed_feeds: dict[str, None] = {}
     for config in targets:
@@ -143,6 +147,7 @@ def publish_target(output: Path, config: TargetConfig, opts: PublishOptions) -> 
     """Plan and (unless a dry run) carry out one target. User mistakes raise; failures are reported."""
     files = scan_output(output, cache_rules(config.options.get("cache_control"), config.name))
     target = make_target(config)
+    jobs = opts.jobs or target_jobs(config)
     url = redact_url(config.url)
     plan = make_plan(config.name, files, {}, opts.delete, opts.max_deletes)
     try:
@@ -167,7 +172,7 @@ def publish_target(output: Path, config: TargetConfig, opts: PublishOptions) -> 
             else (lambda path, done, total: hook(config.name, path, done, total))
         )
         try:
-            execute(target, plan, opts.retry, progress)
+            execute(target, plan, opts.retry, progress, jobs)
         except PublishError as exc:
             return PublishReport(config.name, url, plan, False, exc.message)
         error = f"{config.name}: {plan.refused}" if plan.refused else ""
@@ -177,3 +182,13 @@ def publish_target(output: Path, config: TargetConfig, opts: PublishOptions) -> 
             target.close()
         except Exception as exc:  # a failed close must not hide the real outcome
             log.debug("%s: close failed: %s", config.name, exc)
+
+
+def target_jobs(config: TargetConfig) -> int:
+    """The target's ``jobs:`` setting (uploads at once), DEFAULT_JOBS when it has none."""
+    value = config.options.get("jobs", DEFAULT_JOBS)
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_JOBS:
+        raise UsageError(
+            f"target {config.name!r}: jobs: expected a number from 1 to {MAX_JOBS}, got {value!r}"
+        )
+    return value

@@ -39,6 +39,8 @@ class Target(Protocol):
     """What the planner needs from a host. Implementations live one per scheme in this package."""
 
     config: TargetConfig
+    # True when upload and delete may run in several threads at once (publish --jobs).
+    parallel: bool
 
     def open(self) -> None:
         """Connect; raise feedpub.errors.PublishError naming the target when that fails."""

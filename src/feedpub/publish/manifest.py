@@ -49,6 +49,8 @@ class ManifestTarget(ABC):
     recorded, so files someone else put on the host are never removed.
     """
 
+    parallel = False  # a subclass that is safe to call from several threads says so
+
     def __init__(self, config: TargetConfig) -> None:
         self.config = config
 

@@ -5,17 +5,14 @@ from __future__ import annotations
 import fnmatch
 import hashlib
 import os
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import partial
 from pathlib import Path, PurePosixPath
 
-from feedpub.errors import PublishError, UsageError
-from feedpub.faults import checkpoint
+from feedpub.errors import UsageError
 from feedpub.mediatypes import content_type
 from feedpub.output import MARKER as OUTPUT_MARKER
-from feedpub.publish.base import MANIFEST_NAME, LocalFile, Target
-from feedpub.publish.retry import RetryPolicy, retry
+from feedpub.publish.base import MANIFEST_NAME, LocalFile
 
 SHORT_CACHE = "public, max-age=300"
 LONG_CACHE = "public, max-age=86400"
@@ -202,46 +199,3 @@ def make_plan(
         dict(sorted(digests.items())),
         dict(remote),
     )
-
-
-Progress = Callable[[str, int, int], None]  # (path, done, total)
-
-
-def execute(
-    target: Target, plan: Plan, policy: RetryPolicy, progress: Progress | None = None
-) -> None:
-    """Uploads in order, then deletions, then the commit; the first failure stops everything."""
-    name = plan.target
-    total = len(plan.uploads) + len(plan.deletes)
-    done = 0
-    for upload in plan.uploads:
-        path = upload.file.path
-        guarded(partial(target.upload, upload.file), f"{name}: uploading {path}", policy)
-        checkpoint("publish-upload")
-        done += 1
-        if progress:
-            progress(path, done, total)
-    for path in plan.deletes:
-        guarded(partial(target.delete, path), f"{name}: deleting {path}", policy)
-        done += 1
-        if progress:
-            progress(path, done, total)
-    if plan.needs_commit:
-        guarded(
-            partial(target.commit, dict(plan.digests)), f"{name}: recording the new state", policy
-        )
-
-
-def guarded(call: Callable[[], object], what: str, policy: RetryPolicy) -> None:
-    """Run ``call`` with retries; any failure becomes a PublishError saying what failed."""
-    try:
-        retry(call, what, policy)
-    except PublishError as exc:
-        raise PublishError(f"{what} failed: {exc.message}", exc.problems) from exc
-    except Exception as exc:
-        raise PublishError(f"{what} failed: {describe(exc)}") from exc
-
-
-def describe(exc: BaseException) -> str:
-    text = str(exc).strip() or type(exc).__name__
-    return text.splitlines()[0]

@@ -81,7 +81,7 @@ def make_target(config: TargetConfig) -> Target:
 
 def check_options(config: TargetConfig, allowed: set[str]) -> None:
     """UsageError for an option this target does not know: a typo must not vanish silently."""
-    common = {"url", "cache_control", "mode"}
+    common = {"url", "cache_control", "mode", "jobs"}
     unknown = sorted(set(config.options) - allowed - common)
     for name in unknown:
         close = difflib.get_close_matches(name, sorted(allowed | common), n=1)

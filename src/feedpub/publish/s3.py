@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import threading
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -15,6 +16,7 @@ from botocore.config import Config
 from feedpub.errors import PublishError, UsageError
 from feedpub.mediatypes import is_feed
 from feedpub.publish.base import MANIFEST_NAME, LocalFile, TargetConfig
+from feedpub.publish.execute import MAX_JOBS
 from feedpub.publish.registry import check_options
 from feedpub.publish.retry import TransientError
 from feedpub.redact import redact_url
@@ -29,6 +31,7 @@ OPTIONS = {
     "request_checksum_calculation",
     "response_checksum_validation",
     "addressing_style",
+    "trust_manifest",
 }
 CHECKSUM_CHOICES = ("when_supported", "when_required")
 # S3 error codes that mean "try again later" (AWS S3 API reference, "Error responses").
@@ -37,6 +40,9 @@ TRANSIENT_CODES = frozenset(
 )
 DIGEST_KEY = "feedpub-digest"  # served back as x-amz-meta-feedpub-digest
 MANIFEST_CACHE = "no-cache"
+MANIFEST_TYPE = "application/json; charset=utf-8"
+STATE_KEY = "feedpub-state"  # x-amz-meta-feedpub-state on the manifest
+PUBLISHING = "publishing"  # ...while a publish is changing objects
 
 
 @contextlib.contextmanager
@@ -64,10 +70,14 @@ def transient_errors() -> Iterator[None]:
 class S3Target:
     """AWS S3 and S3-compatible stores (R2, B2, MinIO, Spaces) via ``endpoint_url``.
 
-    The digest of each object lives in its own metadata. A manifest object records each key's
-    ETag next to its digest, so a publish needs one listing plus a HEAD only for objects that
-    changed behind our back.
+    The digest of each object lives in its own metadata, and a manifest object records each
+    key's digest and ETag. A publish trusts the manifest when the last publish completed, so it
+    reads one object instead of listing the bucket. A publish that changes anything first marks
+    the manifest "publishing" (a metadata-only copy of it); the next publish finding that mark,
+    or no manifest, lists every object, compares ETags and HEADs those that differ.
     """
+
+    parallel = True  # boto3 clients are thread-safe; the pool holds MAX_JOBS connections
 
     def __init__(self, config: TargetConfig) -> None:
         self.config = config
@@ -86,8 +96,17 @@ class S3Target:
                     f"target {config.name!r}: {name}: expected one of "
                     f"{', '.join(CHECKSUM_CHOICES)}, got {value!r}"
                 )
+        trust = config.options.get("trust_manifest", True)
+        if not isinstance(trust, bool):
+            raise UsageError(
+                f"target {config.name!r}: trust_manifest: expected true or false, got {trust!r}"
+            )
+        self.trust_manifest = trust
         self._client: S3Client | None = None
         self._etags: dict[str, str] = {}
+        self._manifest_found = False
+        self._marked = False
+        self._mark_lock = threading.Lock()
 
     @property
     def client(self) -> S3Client:
@@ -109,6 +128,7 @@ class S3Target:
                 extra[name] = opts[name]
         config = Config(
             retries={"total_max_attempts": 1},  # the planner retries with its own backoff
+            max_pool_connections=MAX_JOBS,  # one per upload running at once (publish --jobs)
             connect_timeout=10,
             read_timeout=60,
             s3={"addressing_style": opts.get("addressing_style", "auto")},
@@ -144,47 +164,75 @@ class S3Target:
 
     def remote_digests(self) -> dict[str, str]:
         with transient_errors():
-            recorded, etags = self.read_manifest()
-            start = f"{self.prefix}/" if self.prefix else ""
-            digests: dict[str, str] = {}
-            self._etags = {}
-            for page in self.client.get_paginator("list_objects_v2").paginate(
-                Bucket=self.bucket, Prefix=start
-            ):
-                for obj in page.get("Contents", []):
-                    path = obj["Key"][len(start) :]
-                    if path == MANIFEST_NAME or not path:
-                        continue
-                    etag = obj.get("ETag", "")
-                    self._etags[path] = etag
-                    if path in recorded and etags.get(path) == etag:
-                        digests[path] = recorded[path]
-                    else:  # changed behind our back, or uploaded by a publish that did not finish
-                        head = self.client.head_object(Bucket=self.bucket, Key=obj["Key"])
-                        digests[path] = head.get("Metadata", {}).get(DIGEST_KEY, "")
-            return digests
+            recorded, etags, complete = self.read_manifest()
+            if complete and self.trust_manifest:  # the last publish finished: no listing
+                self._etags = {p: etags[p] for p in recorded if p in etags}
+                return {p: recorded[p] for p in recorded if p in etags}
+            return self.list_digests(recorded, etags)
 
-    def read_manifest(self) -> tuple[dict[str, str], dict[str, str]]:
+    def list_digests(self, recorded: dict[str, str], etags: dict[str, str]) -> dict[str, str]:
+        """Every object's digest: from the manifest when its ETag matches, else by HEAD."""
+        start = f"{self.prefix}/" if self.prefix else ""
+        digests: dict[str, str] = {}
+        self._etags = {}
+        for page in self.client.get_paginator("list_objects_v2").paginate(
+            Bucket=self.bucket, Prefix=start
+        ):
+            for obj in page.get("Contents", []):
+                path = obj["Key"][len(start) :]
+                if path == MANIFEST_NAME or not path:
+                    continue
+                etag = obj.get("ETag", "")
+                self._etags[path] = etag
+                if path in recorded and etags.get(path) == etag:
+                    digests[path] = recorded[path]
+                else:  # changed behind our back, or uploaded by a publish that did not finish
+                    head = self.client.head_object(Bucket=self.bucket, Key=obj["Key"])
+                    digests[path] = head.get("Metadata", {}).get(DIGEST_KEY, "")
+        return digests
+
+    def read_manifest(self) -> tuple[dict[str, str], dict[str, str], bool]:
+        """(digests, ETags, whether the publish that wrote it completed); ({}, {}, False) if none."""
         try:
-            body = self.client.get_object(Bucket=self.bucket, Key=self.key(MANIFEST_NAME))[
-                "Body"
-            ].read()
+            answer = self.client.get_object(Bucket=self.bucket, Key=self.key(MANIFEST_NAME))
         except self.client.exceptions.NoSuchKey:
-            return {}, {}
+            return {}, {}, False
+        self._manifest_found = True
+        complete = answer.get("Metadata", {}).get(STATE_KEY) != PUBLISHING
         try:
-            data = json.loads(body)
+            data = json.loads(answer["Body"].read())
             files, etags = data["files"], data["etags"]
             if isinstance(files, dict) and isinstance(etags, dict):
                 return (
                     {str(k): str(v) for k, v in files.items()},
                     {str(k): str(v) for k, v in etags.items()},
+                    complete,
                 )
         except (ValueError, KeyError, TypeError):
             pass
-        return {}, {}  # unreadable: every object is checked by HEAD instead
+        return {}, {}, False  # unreadable: every object is checked by HEAD instead
+
+    def mark_publishing(self) -> None:
+        """Before the first change: mark the manifest, so a publish cut short is noticed next time."""
+        with self._mark_lock:
+            if self._marked:
+                return
+            if self._manifest_found:
+                key = self.key(MANIFEST_NAME)
+                self.client.copy_object(
+                    Bucket=self.bucket,
+                    Key=key,
+                    CopySource={"Bucket": self.bucket, "Key": key},
+                    MetadataDirective="REPLACE",
+                    Metadata={STATE_KEY: PUBLISHING},
+                    ContentType=MANIFEST_TYPE,
+                    CacheControl=MANIFEST_CACHE,
+                )
+            self._marked = True
 
     def upload(self, file: LocalFile) -> None:
         with transient_errors():
+            self.mark_publishing()
             data = file.read()
             response = self.client.put_object(
                 Bucket=self.bucket,
@@ -223,6 +271,7 @@ class S3Target:
 
     def delete(self, path: str) -> None:
         with transient_errors():
+            self.mark_publishing()
             self.client.delete_object(Bucket=self.bucket, Key=self.key(path))
             self._etags.pop(path, None)
 
@@ -234,7 +283,7 @@ class S3Target:
                 Bucket=self.bucket,
                 Key=self.key(MANIFEST_NAME),
                 Body=(json.dumps(body, indent=1, sort_keys=True) + "\n").encode(),
-                ContentType="application/json; charset=utf-8",
+                ContentType=MANIFEST_TYPE,
                 CacheControl=MANIFEST_CACHE,
             )
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import threading
 import uuid
 import xml.etree.ElementTree as ET
 from pathlib import PurePosixPath
@@ -57,7 +58,13 @@ def same_type(expected: str, served: str) -> bool:
 
 
 class WebdavTarget(ManifestTarget):
-    """A WebDAV collection: MKCOL for folders, PUT to a temporary name, MOVE into place, DELETE."""
+    """A WebDAV collection: MKCOL for folders, PUT to a temporary name, MOVE into place, DELETE.
+
+    Safe for parallel uploads: each thread has its own HTTP session (requests.Session is not
+    thread-safe), and folders are made under a lock, each once.
+    """
+
+    parallel = True
 
     def __init__(self, config: TargetConfig) -> None:
         super().__init__(config)
@@ -82,23 +89,29 @@ class WebdavTarget(ManifestTarget):
                 f"target {name!r}: timeout: expected a number of seconds, got {timeout!r}"
             )
         self.timeout = float(timeout)
-        self._session: requests.Session | None = None
+        self._local = threading.local()  # this thread's requests.Session
+        self._sessions: list[requests.Session] = []
+        self._sessions_lock = threading.Lock()
+        self._folders_lock = threading.Lock()  # one thread makes folders at a time
         self._folders: set[str] = set()  # collections known to exist, relative to the base
 
     # -- connection ------------------------------------------------------------------------
 
     def session(self) -> requests.Session:
-        if self._session is None:
-            session = requests.Session()
+        session: requests.Session | None = getattr(self._local, "session", None)
+        if session is None:
             user, password = os.environ.get(USER_ENV), os.environ.get(PASSWORD_ENV)
             if (user is None) != (password is None):
                 missing = PASSWORD_ENV if password is None else USER_ENV
                 raise UsageError(f"target {self.config.name!r}: {missing} is not set")
+            session = requests.Session()
             if user is not None and password is not None:
                 session.auth = (user, password)
             # Otherwise requests looks the host up in ~/.netrc (Session.trust_env).
-            self._session = session
-        return self._session
+            self._local.session = session
+            with self._sessions_lock:
+                self._sessions.append(session)
+        return session
 
     def open(self) -> None:
         """Check the collection is there (or can be made, on the first write) and we may use it."""
@@ -112,9 +125,11 @@ class WebdavTarget(ManifestTarget):
                 self.fail(answer, f"opening {self.base}")
 
     def close(self) -> None:
-        if self._session is not None:
-            self._session.close()
-            self._session = None
+        with self._sessions_lock:
+            for session in self._sessions:
+                session.close()
+            self._sessions.clear()
+        self._local = threading.local()
         self._folders.clear()
 
     def remote_digests(self) -> dict[str, str]:
@@ -188,7 +203,8 @@ class WebdavTarget(ManifestTarget):
     def write_remote(self, path: str, data: bytes, content_type: str = "") -> None:
         final = self.url(path)
         rel = PurePosixPath(path)
-        self.makedirs(rel.parent)
+        with self._folders_lock:
+            self.makedirs(rel.parent)
         temp = self.url(str(rel.with_name(f".{rel.name}.feedpub-{uuid.uuid4().hex[:12]}.tmp")))
         headers = {"Content-Type": content_type} if content_type else {}
         self.request("PUT", temp, f"writing {path}", ok=(200, 201, 204), data=data, headers=headers)
