@@ -300,3 +300,45 @@ def test_layout_table_matches_the_source_tree(readme: str) -> None:
     gone = sorted(n for n in documented - folders if n not in modules)
     assert not gone, f"the README's layout table names modules that do not exist: {gone}"
     assert all((package / folder).is_dir() for folder in folders)
+
+
+# --- templates -----------------------------------------------------------------------------
+
+
+def test_every_template_context_field_is_documented(readme: str) -> None:
+    import dataclasses
+
+    from feedpub.render import context
+
+    body = section(readme, "### The context")
+    assert body, "README.md has no '### The context' section"
+    views = [
+        context.SiteView,
+        context.PageView,
+        context.Pagination,
+        context.FeedView,
+        context.FeedFormat,
+        context.EntryView,
+        context.BriefingView,
+        context.EntryLink,
+        context.SectionView,
+        context.QuoteView,
+        context.CitedSource,
+    ]
+    missing = [
+        f"{view.__name__}.{f.name}"
+        for view in views
+        for f in dataclasses.fields(view)
+        if f"`{f.name}`" not in body
+    ]
+    assert not missing, f"README's *The context* does not mention {missing}"
+
+
+def test_every_default_template_is_in_the_readme_table(readme: str) -> None:
+    from feedpub.render.templating import PACKAGE_DIR
+
+    body = section(readme, "## Templates")
+    names = sorted(p.name for p in PACKAGE_DIR.iterdir() if p.is_file())
+    assert names, "no default templates found"
+    missing = [name for name in names if f"| `{name}` |" not in body]
+    assert not missing, f"README's *Templates* table does not list {missing}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import pytest
 from feedpub.errors import InputError
 from feedpub.load import load_publication
 from feedpub.pipeline import build, render_publication
-from tests.conftest import NOW
+from tests.conftest import NOW, WritePub
 
 GOLDEN = Path(__file__).parent / "golden"
 ENTRY_PAGES = {"entries/grain-deal.html", "entries/talks.html"}
@@ -154,8 +155,9 @@ def test_a_symbolic_link_out_of_templates_is_refused(mini: Path) -> None:
     )
     os.symlink(mini / "feedpub.yaml", mini / "templates" / "secret.html")
     assert problems_of(mini) == [
-        "templates/secret.html: error: template 'secret.html' resolves outside its templates "
-        "folder; refused"
+        f"templates/secret.html: error: is a symlink to {os.path.realpath(mini / 'feedpub.yaml')}, "
+        "outside templates/; templates are read only from templates/ and feedpub's own, so it "
+        "was not followed"
     ]
 
 
@@ -212,3 +214,48 @@ def test_related_block_override_reaches_feed_and_page(mini: Path) -> None:
     assert b"<p>See also: Talks resume</p>" in files["entries/grain-deal.html"]
     assert b"<p>See also: nothing</p>" in files["entries/talks.html"]
     assert b"See also: Talks resume" in files["all/feed.json"]
+
+
+TRICKY = """\
+title: Ministers' "last" offer
+published: 2025-05-01T10:00:00Z
+summary: It's "final"\u00a0— [they said][wire] & <b>meant</b> it.
+quotes:
+  - text: We're "done".
+    by: O'Neil & "Co"
+    source: wire
+sections:
+  - heading: What's "next"
+    text: Talks <resume> on 'Monday'.
+    points: ["A > B & C", "it's\u00a0so"]
+sources:
+  wire:
+    url: https://news.example.net/a?x=1&y='2'
+    title: Reuters' "wire" <live>
+related: [other]
+"""
+
+
+def test_the_page_shows_the_body_the_feeds_carry_byte_for_byte(write_pub: WritePub) -> None:
+    """Default templates: what the entry page shows is what the allow-list let into feeds,
+    quotes, apostrophes, ampersands and no-break spaces included."""
+    root = write_pub(
+        entries={
+            "tricky.yaml": TRICKY,
+            "other.yaml": 'title: It\'s "other"\npublished: 2025-04-01T10:00:00Z\n',
+        }
+    )
+    pub = load_publication(root)
+    files = render_publication(pub, NOW)
+    item = json.loads(files["all/feed.json"])["items"][0]
+    page = files["entries/tricky.html"].decode()
+    own, related = item["content_html"].split("<h2>Related</h2>")
+    assert own in page
+    assert "<li>A &gt; B &amp; C</li>" in own
+    assert '<cite>O\'Neil &amp; "Co"</cite>' in own
+    assert 'It\'s "final"&nbsp;—' in own
+    # The Related list names another entry: the page spells its title as pages always did,
+    # the feeds as the allow-list does.
+    link = '<a href="https://test.example.org/entries/other.html">'
+    assert f'{link}It\'s "other"</a>' in related
+    assert f"{link}It&#x27;s &quot;other&quot;</a>" in page

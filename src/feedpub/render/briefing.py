@@ -126,35 +126,38 @@ def _short(url: str) -> str:
     return (parts.hostname or "") + (parts.path if parts.path != "/" else "")
 
 
-def _sanitise_all(fragments: list[str]) -> list[Markup]:
+def _sanitise_all(fragments: list[str]) -> list[str]:
     """Each inline-Markdown fragment through the allow-list, in one nh3 call for speed."""
     if not fragments:
         return []
     cleaned = sanitise(_SPLIT.join(fragments)).split(_SPLIT)
     if len(cleaned) != len(fragments):  # pragma: no cover - inline Markdown makes no <hr>
         cleaned = [sanitise(f) for f in fragments]
-    return [Markup(c) for c in cleaned]
+    return cleaned
 
 
-def briefing_view(
-    entry: Entry, base_url: str, lookup: Callable[[str], SourceRecord | None]
-) -> BriefingView:
-    """The entry with its Markdown rendered and sanitised: ``entry`` in briefing.html."""
-    urls = Urls(base_url)
-    url = urls.entry(entry.id)
-    refs = reference_map({s.key: (s.url, s.title) for s in entry.sources})
-    sources = cited_sources(entry, lookup)
-    texts: list[str] = [entry.summary] if entry.summary else []
-    for quote in entry.quotes:
-        texts.append(quote.text)
+def _markdown_texts(entry: Entry) -> list[str]:
+    """The entry's Markdown fields after its summary, in the order briefing_view takes them."""
+    texts = [quote.text for quote in entry.quotes]
     for section in entry.sections:
         texts.append(section.heading)
         if section.text:
             texts.append(section.text)
         texts.extend(section.points)
-    done = iter(_sanitise_all([inline_unsafe(t, base=url, refs=refs) for t in texts]))
+    return texts
+
+
+def briefing_view(
+    entry: Entry,
+    base_url: str,
+    sources: tuple[CitedSource, ...],
+    summary: str,
+    rendered: list[str],
+) -> BriefingView:
+    """``entry`` in briefing.html: ``rendered`` holds the HTML of ``_markdown_texts``."""
+    urls = Urls(base_url)
+    done = iter(Markup(html) for html in rendered)
     empty = Markup("")
-    summary = next(done) if entry.summary else empty
     quotes = []
     for quote in entry.quotes:
         key = quote.source.casefold() if quote.source else None
@@ -172,14 +175,14 @@ def briefing_view(
     return BriefingView(
         id=entry.id,
         title=entry.title or entry.id,
-        url=url,
+        url=urls.entry(entry.id),
         path=f"entries/{entry.id}.html",
         published=entry.published,
         updated=entry.updated,
         authors=entry.authors,
         tags=entry.tags,
         image=image,
-        summary=summary,
+        summary=Markup(summary),
         quotes=tuple(quotes),
         sections=tuple(sections),
         sources=sources,
@@ -192,18 +195,36 @@ def render_local(
     lookup: Callable[[str], SourceRecord | None],
     templates: Templates,
 ) -> LocalParts:
-    """The entry's own HTML from briefing.html, the Related block left as a marker."""
-    view = briefing_view(entry, base_url, lookup)
+    """The entry's own HTML from briefing.html, the Related block left as a marker.
+
+    Feeds get the template's output through the allow-list. The page gets it as written
+    (in the serialiser's spelling); when the allow-list left it as it was, both are one
+    string, made with one nh3 pass. Otherwise the Markdown is cleaned on its own and the
+    template rendered again, so the page keeps the template's markup but not unclean HTML.
+    """
+    url = Urls(base_url).entry(entry.id)
+    refs = reference_map({s.key: (s.url, s.title) for s in entry.sources})
+    sources = cited_sources(entry, lookup)
+    summary = sanitise(inline_unsafe(entry.summary, base=url, refs=refs)) if entry.summary else ""
+    rendered = [inline_unsafe(text, base=url, refs=refs) for text in _markdown_texts(entry)]
+    view = briefing_view(entry, base_url, sources, summary, rendered)
     context = {"entry": view}
     raw = templates.render_replacing(BRIEFING_TEMPLATE, context, RELATED_BLOCK, MARKER)
     body = sanitise(raw)
     page = canonical(raw)
+    if page == body:
+        page = body  # one string in the cache
+    else:
+        view = briefing_view(entry, base_url, sources, summary, _sanitise_all(rendered))
+        context = {"entry": view}
+        raw = templates.render_replacing(BRIEFING_TEMPLATE, context, RELATED_BLOCK, MARKER)
+        page = canonical(raw)
     return LocalParts(
-        summary_html=str(view.summary),
+        summary_html=summary,
         body_html=body,
-        page_html=body if page == body else page,  # one string in the cache when they agree
-        sources=view.sources,
-        related_empty=templates.render_block(BRIEFING_TEMPLATE, context, RELATED_BLOCK),
+        page_html=page,
+        sources=sources,
+        related_empty=templates.empty_block(BRIEFING_TEMPLATE, context, RELATED_BLOCK),
         view=view if entry.related else None,
     )
 
@@ -252,31 +273,31 @@ def finish_briefing(
     )
 
 
-_SEGMENTS = re.compile(r"""<[a-zA-Z/!?](?:[^>"']|"[^"]*"|'[^']*')*>|[^<]+|<""")
-_TEXT_SPELLINGS = {"&quot;": '"', "&#34;": '"', "&#x27;": "'", "&#39;": "'"}
-_ATTR_SPELLINGS = {"&#34;": "&quot;", "&#x27;": "'", "&#39;": "'"}
-_TEXT_ENTITY = re.compile("&quot;|&#34;|&#x27;|&#39;")
-_ATTR_ENTITY = re.compile("&#34;|&#x27;|&#39;")
+# A character reference and whether the next angle bracket is "<" (or none): then it is in text.
+_REFERENCE = re.compile(r"&(?:quot|#34|#x27|#39);(?:(?=[^<>]*(?:<|$))()|)")
+_IN_TEXT = {"&quot;": '"', "&#34;": '"', "&#x27;": "'", "&#39;": "'"}
+_IN_ATTRIBUTE = {"&quot;": "&quot;", "&#34;": "&quot;", "&#x27;": "'", "&#39;": "'"}
+
+
+def _respell(match: re.Match[str]) -> str:
+    table = _IN_TEXT if match.group(1) is not None else _IN_ATTRIBUTE
+    return table[match.group()]
 
 
 def canonical(markup: str) -> str:
-    """HTML with character references spelled as the allow-list's serialiser spells them.
+    """HTML with quotes, apostrophes, no-break spaces and void tags spelled as the allow-list's
+    serialiser spells them (``&quot;`` → ``"`` in text, ``<br />`` → ``<br>``).
 
-    Only spellings change (``&quot;`` → ``"`` in text, U+00A0 → ``&nbsp;``), never the
-    document, so the entry page shows what briefing.html wrote, byte for byte as its
-    sanitised copy in the feeds whenever nothing had to be removed.
+    Only spellings change, never the document; for well-formed markup the result equals
+    ``sanitise(markup)`` whenever the allow-list has nothing to remove.
     """
-    if "&#" not in markup and "&quot;" not in markup and "\xa0" not in markup:
-        return markup
-    out = []
-    for match in _SEGMENTS.finditer(markup):
-        piece = match.group()
-        if piece.startswith("<") and len(piece) > 1:
-            piece = _ATTR_ENTITY.sub(lambda m: _ATTR_SPELLINGS[m.group()], piece)
-        else:
-            piece = _TEXT_ENTITY.sub(lambda m: _TEXT_SPELLINGS[m.group()], piece)
-        out.append(piece.replace("\xa0", "&nbsp;"))
-    return "".join(out)
+    if "&#" in markup or "&quot;" in markup:
+        markup = _REFERENCE.sub(_respell, markup)
+    if "\xa0" in markup:
+        markup = markup.replace("\xa0", "&nbsp;")
+    if "/>" in markup:
+        markup = markup.replace(" />", ">")
+    return markup
 
 
 def newest_change(entries: list[Entry], fallback: datetime) -> datetime:

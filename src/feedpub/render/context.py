@@ -2,7 +2,8 @@
 
 Attribute names here are a stable interface (documented in README.md, *Templates*): add new
 fields freely, never rename or remove one. Strings are plain text (the template escapes them);
-fields typed ``Markup`` hold HTML that already went through the nh3 allow-list.
+fields typed ``Markup`` hold HTML feedpub made from Markdown (raw HTML in entries never
+passes); whatever a template makes of them is cut to the nh3 allow-list before any feed.
 """
 
 from __future__ import annotations

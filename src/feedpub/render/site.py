@@ -20,6 +20,7 @@ from feedpub.render.context import (
     EntryView,
     FeedView,
     PageView,
+    Pagination,
     SiteView,
     feed_view,
     site_view,
@@ -48,15 +49,39 @@ class Site:
         self.templates = templates
         self.feeds: tuple[FeedView, ...] = tuple(feed_view(f, settings.base_url) for f in feeds)
         self.site: SiteView = site_view(settings, self.feeds)
-        self._entry = templates.get(ENTRY_TEMPLATE)
 
-    def context(self, page: PageView, **values: Any) -> dict[str, Any]:
-        """What every template receives: ``site`` and ``page``, plus the page's own values."""
-        return {"site": self.site, "page": page, **values}
-
-    def entry_page(
-        self, briefing: Briefing, referenced_by: Sequence[EntryLink], summary: str = ""
+    def page(
+        self,
+        template: str,
+        *,
+        kind: str,
+        title: str,
+        path: str,
+        url: str | None = None,
+        root: str | None = None,
+        alternates: tuple[FeedView, ...] | None = None,
+        pagination: Pagination | None = None,
+        **values: Any,
     ) -> bytes:
+        """Any page: TEMPLATE gets ``site``, ``page`` (made from these) and ``values``.
+
+        ``path`` is the page's place in the output ("tags/trade.html"); its canonical URL
+        defaults to base_url + path, ``root`` (the way up to the output root) to one "../" per
+        folder in ``path``, ``alternates`` (the feeds announced) to every feed.
+        A new kind of page needs only a template extending base.html and a call here.
+        """
+        page = PageView(
+            kind=kind,
+            title=title,
+            path=path,
+            url=url if url is not None else self.settings.base_url + path,
+            root="../" * path.count("/") if root is None else root,
+            alternates=self.feeds if alternates is None else alternates,
+            pagination=pagination,
+        )
+        return self.render(template, {"site": self.site, "page": page, **values})
+
+    def entry_page(self, briefing: Briefing, referenced_by: Sequence[EntryLink]) -> bytes:
         entry = briefing.entry
         image = entry.image
         if image is not None:
@@ -78,29 +103,51 @@ class Site:
             related=briefing.related,
             referenced_by=tuple(referenced_by),
         )
-        page = PageView("entry", briefing.title, path, briefing.url, "../", self.feeds)
-        return self.render(ENTRY_TEMPLATE, self.context(page, entry=view))
+        return self.page(
+            ENTRY_TEMPLATE,
+            kind="entry",
+            title=briefing.title,
+            path=path,
+            url=briefing.url,
+            entry=view,
+        )
 
     def feed_page(self, feed: FeedSpec, entries: Sequence[EntryLink]) -> bytes:
         view = next(f for f in self.feeds if f.id == feed.id)
-        page = PageView("feed", feed.title, view.path, view.url, "../", (view,))
-        return self.render(FEED_TEMPLATE, self.context(page, feed=view, entries=tuple(entries)))
+        return self.page(
+            FEED_TEMPLATE,
+            kind="feed",
+            title=feed.title,
+            path=view.path,
+            url=view.url,
+            alternates=(view,),
+            feed=view,
+            entries=tuple(entries),
+        )
 
     def home_page(self, entries: Sequence[EntryLink]) -> bytes:
-        title = self.settings.title
-        page = PageView("home", title, "index.html", self.settings.base_url, "", self.feeds)
-        return self.render(HOME_TEMPLATE, self.context(page, entries=tuple(entries)))
+        return self.page(
+            HOME_TEMPLATE,
+            kind="home",
+            title=self.settings.title,
+            path="index.html",
+            url=self.settings.base_url,
+            entries=tuple(entries),
+        )
 
     def search_page(self) -> bytes:
-        url = f"{self.settings.base_url}{SEARCH_TEMPLATE}"
-        page = PageView("search", "Search", SEARCH_TEMPLATE, url, "", self.feeds)
-        return self.render(SEARCH_TEMPLATE, self.context(page))
+        return self.page(SEARCH_TEMPLATE, kind="search", title="Search", path=SEARCH_TEMPLATE)
 
     def not_found_page(self) -> bytes:
         """Shown at any missing address, so its links start at base_url's path, not "../"."""
-        root = urlsplit(self.settings.base_url).path or "/"
-        page = PageView("not-found", "Page not found", NOT_FOUND_TEMPLATE, "", root, self.feeds)
-        return self.render(NOT_FOUND_TEMPLATE, self.context(page))
+        return self.page(
+            NOT_FOUND_TEMPLATE,
+            kind="not-found",
+            title="Page not found",
+            path=NOT_FOUND_TEMPLATE,
+            url="",
+            root=urlsplit(self.settings.base_url).path or "/",
+        )
 
     def render(self, name: str, context: Mapping[str, Any]) -> bytes:
         return self.templates.render(name, context).encode("utf-8")
@@ -116,6 +163,7 @@ def render_site(
     home_limit: int = 30,
 ) -> dict[str, bytes]:
     """Every page of the site, by output path; ``links`` holds every due entry by id."""
+    templates.start_build()
     site = Site(settings, feeds, templates)
     referenced: dict[str, list[EntryLink]] = {}
     for b in briefings:

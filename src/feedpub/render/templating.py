@@ -13,8 +13,9 @@ import html
 import os
 import traceback
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, is_dataclass
 from datetime import datetime, tzinfo
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -28,11 +29,16 @@ from jinja2 import (
     TemplateSyntaxError,
     UndefinedError,
     meta,
+    nodes,
 )
+from jinja2.ext import Extension
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
 from feedpub.errors import InputError, Location, Problem
+from feedpub.inputs import read_regular, walk
+from feedpub.model import Image, Person
+from feedpub.render import context as context_module
 
 TEMPLATES_DIR = "templates"  # a publication's overrides, at its root
 PACKAGE_DIR = Path(__file__).resolve().parent.parent / "templates"
@@ -73,6 +79,13 @@ class _Sandbox(SandboxedEnvironment):
             verdict = self._verdicts[key] = super().is_safe_attribute(obj, attr, value)
         return verdict
 
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        # The context's own data fields (plain data, never methods) skip the checks entirely.
+        names = _FIELDS.get(type(obj))
+        if names is not None and attribute in names:
+            return getattr(obj, attribute)
+        return super().getattr(obj, attribute)
+
 
 class TemplateRefused(TemplateError):
     """A template name that points outside the publication's and the package's templates."""
@@ -84,13 +97,54 @@ def human_date(moment: datetime) -> str:
 
 
 def _escape(value: Any) -> Any:
-    # Every {{ value }} passes here before autoescaping: escaped as html.escape spells it
-    # (&quot; &#x27;), so pages stay byte for byte what the f-strings wrote before templates.
+    # Every {{ value }} passes here before autoescaping. Quotes are spelled as html.escape
+    # spells them (&quot; &#x27;, where markupsafe writes &#34; &#39;), so pages stay byte
+    # for byte what feedpub wrote before templates; the rest is left to markupsafe (faster).
     if type(value) is str:
-        return Markup(html.escape(value))
+        return Markup(html.escape(value)) if '"' in value or "'" in value else value
     if hasattr(value, "__html__"):
         return value
-    return Markup(html.escape(str(value)))
+    return _escape(str(value))
+
+
+# The context's own data fields: read without the sandbox's per-access checks (they hold
+# plain data, never methods), which would otherwise cost more than the rest of a page.
+_FIELDS: dict[type, frozenset[str]] = {
+    cls: frozenset(f.name for f in fields(cls))
+    for cls in vars(context_module).values()
+    if isinstance(cls, type) and is_dataclass(cls) and cls.__module__ == context_module.__name__
+}
+_FIELDS.update({cls: frozenset(f.name for f in fields(cls)) for cls in (Person, Image)})
+
+
+class MemoExtension(Extension):
+    """``{% memo key, ... %}…{% endmemo %}``: the body rendered once per build for each
+    distinct key and repeated after that (like Hugo's partialCached). For what is the same on
+    thousands of pages (the feed links in every page's head and footer); the keys must name
+    everything the body depends on."""
+
+    tags = {"memo"}  # noqa: RUF012 - how Jinja2 declares it
+
+    def __init__(self, environment: Any) -> None:
+        super().__init__(environment)
+        self.store: dict[Any, str] = {}
+
+    def parse(self, parser: Any) -> nodes.Node:
+        lineno = next(parser.stream).lineno
+        keys = [parser.parse_expression()]
+        while parser.stream.skip_if("comma"):
+            keys.append(parser.parse_expression())
+        body = parser.parse_statements(("name:endmemo",), drop_needle=True)
+        where = nodes.Const(f"{parser.name}:{lineno}")
+        call = self.call_method("_memo", [where, nodes.Tuple(keys, "load")])
+        return nodes.CallBlock(call, [], [], body).set_lineno(lineno)
+
+    def _memo(self, where: str, key: tuple[Any, ...], caller: Callable[[], str]) -> str:
+        whole = (where, key)  # two memo blocks with the same keys are told apart by place
+        found = self.store.get(whole)
+        if found is None:
+            found = self.store[whole] = caller()
+        return found
 
 
 def _confined_name(name: str) -> bool:
@@ -99,12 +153,13 @@ def _confined_name(name: str) -> bool:
 
 
 class ConfinedLoader(BaseLoader):
-    """The publication's folder, then the package's; nothing else, whatever the name says."""
+    """The publication's templates (read once, held in memory), then the package's folder;
+    nothing else, whatever a template name says."""
 
-    def __init__(self, folders: tuple[Path, ...]) -> None:
-        self.folders = folders
-        self._real = tuple(os.path.realpath(f) for f in folders)
-        self._loaders = tuple(FileSystemLoader(str(f)) for f in folders)
+    def __init__(self, folder: Path, own: Mapping[str, str]) -> None:
+        self.folder = folder
+        self.own = own
+        self._package = FileSystemLoader(str(PACKAGE_DIR))
 
     def get_source(
         self, environment: Any, template: str
@@ -113,32 +168,14 @@ class ConfinedLoader(BaseLoader):
             raise TemplateRefused(
                 f"template {template!r} is outside templates/ and feedpub's own templates; refused"
             )
-        pairs = list(zip(self._real, self._loaders, strict=True))
         if template.startswith(PACKAGE_PREFIX):
             template = template[len(PACKAGE_PREFIX) :]
-            pairs = pairs[-1:]
-        for real, loader in pairs:
-            try:
-                source, filename, uptodate = loader.get_source(environment, template)
-            except TemplateNotFound:
-                continue
-            # A symbolic link may point anywhere: follow it, then check where it landed.
-            if filename is not None and not os.path.realpath(filename).startswith(real + os.sep):
-                raise TemplateRefused(
-                    f"template {template!r} resolves outside its templates folder; refused"
-                )
-            return source, filename, uptodate
-        raise TemplateNotFound(template)
+        elif template in self.own:
+            return self.own[template], str(self.folder / template), lambda: True
+        return self._package.get_source(environment, template)
 
     def list_templates(self) -> list[str]:
-        return sorted({name for loader in self._loaders for name in _listing(loader)})
-
-
-def _listing(loader: FileSystemLoader) -> list[str]:
-    try:
-        return [n for n in loader.list_templates() if not n.startswith(".")]
-    except OSError:
-        return []
+        return sorted(set(self.own) | set(self._package.list_templates()))
 
 
 @dataclass(frozen=True)
@@ -154,13 +191,20 @@ class TemplateSpec:
 class Templates:
     """The publication's compiled templates plus the filters and the error translation."""
 
-    def __init__(self, root: Path, base_url: str, timezone: tzinfo | None) -> None:
+    def __init__(
+        self,
+        root: Path,
+        base_url: str,
+        timezone: tzinfo | None,
+        sources: dict[str, tuple[str, str]] | None = None,
+    ) -> None:
         self.root = root
         self.base_url = base_url
         self.timezone = timezone
         self.folder = root / TEMPLATES_DIR
-        self.loader = ConfinedLoader((self.folder, PACKAGE_DIR))
-        self.sources = _read_sources(self.folder, PACKAGE_DIR)
+        self.sources = sources if sources is not None else read_sources(root)
+        own = {n: text for n, (origin, text) in self.sources.items() if origin == "publication"}
+        self.loader = ConfinedLoader(self.folder, own)
         self.fingerprint = _digest(self.sources)
         env = _Sandbox(
             loader=self.loader,
@@ -170,6 +214,7 @@ class Templates:
             auto_reload=False,
             cache_size=-1,
             finalize=_escape,
+            extensions=[MemoExtension],
         )
         env.filters["date"] = format_date
         env.filters["local"] = self.local
@@ -178,6 +223,13 @@ class Templates:
         self._compiled: dict[str, Template] = {}
         self._digests: dict[str, str] = {}
         self._chains: dict[str, list[Template]] = {}
+        self._constant: dict[tuple[str, str], str] = {}
+
+    def start_build(self) -> None:
+        """Forget what {% memo %} kept: a new build may have other feeds or settings."""
+        for extension in self.env.extensions.values():
+            if isinstance(extension, MemoExtension):
+                extension.store.clear()
 
     @property
     def spec(self) -> TemplateSpec:
@@ -293,16 +345,54 @@ class Templates:
                 raise self.error(exc) from None
             raise  # pragma: no cover
 
+    def empty_block(self, name: str, context: Mapping[str, Any], block: str) -> str:
+        """BLOCK of NAME rendered with CONTEXT, done once per process when the block reads
+        nothing but ``entry.<block>`` (the default Related block: the same for every entry
+        that has no related entries)."""
+        key = (name, block)
+        if key in self._constant:
+            return self._constant[key]
+        out = self.render_block(name, context, block)
+        if self._reads_only(name, block, "entry", block):
+            self._constant[key] = out
+        return out
+
+    def _reads_only(self, name: str, block: str, variable: str, attribute: str) -> bool:
+        """Whether every definition of BLOCK along NAME's chain reads no variable but
+        ``variable.attribute`` (and the names it sets itself, ``loop``, ``super``)."""
+        for template in self._chain(name):
+            source = self.sources.get(template.name or "")
+            if source is None:
+                return False
+            for node in self.env.parse(source[1]).find_all(nodes.Block):
+                if node.name != block:
+                    continue
+                stored = {n.name for n in node.find_all(nodes.Name) if n.ctx in ("store", "param")}
+                for found in node.find_all(nodes.Name):
+                    if found.ctx != "load" or found.name in stored | {"loop", "super"}:
+                        continue
+                    if found.name != variable:
+                        return False
+                attrs = [
+                    g.attr
+                    for g in node.find_all(nodes.Getattr)
+                    if isinstance(g.node, nodes.Name) and g.node.name == variable
+                ]
+                loads = [
+                    n for n in node.find_all(nodes.Name) if n.ctx == "load" and n.name == variable
+                ]
+                if len(attrs) != len(loads) or set(attrs) - {attribute}:
+                    return False  # the variable used whole, or another field of it
+        return True
+
     def _chain(self, name: str) -> list[Template]:
-        """NAME and the templates it extends, most derived first (parsed once per name)."""
+        """NAME and the templates it extends, most derived first (worked out once)."""
         found = self._chains.get(name)
         if found is None:
             found = self._chains[name] = self._find_chain(name)
         return found
 
     def _find_chain(self, name: str) -> list[Template]:
-        from jinja2 import nodes
-
         chain = [self.get(name)]
         current = name
         while True:
@@ -387,29 +477,45 @@ def format_date(moment: datetime, format: str = "long") -> str:
     return moment.strftime(format)
 
 
-def _read_sources(folder: Path, package: Path) -> dict[str, tuple[str, str]]:
-    """name → (origin, text) of every template; the publication's win; the package's are
-    also there as "feedpub/NAME"."""
-    out = _read_folder(folder, "publication")
-    for name, value in _read_folder(package, "package").items():
-        out.setdefault(name, value)
-        out[PACKAGE_PREFIX + name] = value
+def read_sources(root: Path) -> dict[str, tuple[str, str]]:
+    """name → (origin, text) of every template: the publication's (they win) and the
+    package's, which are also there as "feedpub/NAME". InputError for a file in templates/
+    that is no regular UTF-8 file inside that folder (a symlink out of it, a FIFO, …)."""
+    problems: list[Problem] = []
+    out: dict[str, tuple[str, str]] = {}
+    base = os.path.realpath(root / TEMPLATES_DIR)
+    for rel, path in walk(root, TEMPLATES_DIR, problems):
+        shown = f"{TEMPLATES_DIR}/{rel}"
+        real = os.path.realpath(path)
+        if not real.startswith(base + os.sep):
+            problems.append(
+                Problem(
+                    Location(shown),
+                    f"is a symlink to {real}, outside {TEMPLATES_DIR}/; templates are read only "
+                    f"from {TEMPLATES_DIR}/ and feedpub's own, so it was not followed",
+                )
+            )
+            continue
+        try:
+            out[rel] = ("publication", read_regular(path).decode("utf-8"))
+        except OSError as exc:
+            problems.append(Problem(Location(shown), f"cannot read file: {exc.strerror or exc}"))
+        except UnicodeDecodeError as exc:
+            problems.append(Problem(Location(shown), f"is not UTF-8 text: {exc.reason}"))
+    if problems:
+        raise InputError(_summary(problems), problems)
+    for name, text in _package_sources().items():
+        out.setdefault(name, ("package", text))
+        out[PACKAGE_PREFIX + name] = ("package", text)
     return out
 
 
-def _read_folder(folder: Path, origin: str) -> dict[str, tuple[str, str]]:
-    out: dict[str, tuple[str, str]] = {}
-    for directory, subdirs, names in os.walk(folder):
-        subdirs[:] = sorted(d for d in subdirs if not d.startswith("."))
-        for file_name in sorted(names):
-            if file_name.startswith("."):
-                continue
-            path = Path(directory, file_name)
-            try:
-                text = path.read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError):
-                text = ""  # the loader reports it when a build uses it
-            out[path.relative_to(folder).as_posix()] = (origin, text)
+@lru_cache(maxsize=1)
+def _package_sources() -> dict[str, str]:
+    out: dict[str, str] = {}
+    for path in sorted(PACKAGE_DIR.rglob("*")):
+        if path.is_file() and not path.name.startswith("."):
+            out[path.relative_to(PACKAGE_DIR).as_posix()] = path.read_text(encoding="utf-8")
     return out
 
 
@@ -428,12 +534,12 @@ _cache: dict[tuple[str, str, str, str], Templates] = {}
 
 def templates_for(root: Path, base_url: str, timezone: tzinfo | None) -> Templates:
     """The publication's Templates, compiled; reused while no template's content changed."""
-    sources = _read_sources(root / TEMPLATES_DIR, PACKAGE_DIR)
+    sources = read_sources(root)
     fingerprint = _digest(sources)
     key = (str(root.resolve()), base_url, repr(timezone), fingerprint)
     found = _cache.get(key)
     if found is None:
-        found = Templates(root, base_url, timezone)
+        found = Templates(root, base_url, timezone, sources)
         found.check()
         _cache.clear()  # one publication per process at a time is the normal case
         _cache[key] = found
