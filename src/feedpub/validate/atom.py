@@ -33,6 +33,7 @@ FEED_MANY = ("author", "category", "contributor", "link", "entry")
 ENTRY_ONCE = ("content", "id", "published", "rights", "source", "summary", "title", "updated")
 ENTRY_MANY = ("author", "category", "contributor", "link")
 SOURCE_ELEMENTS = frozenset(FEED_ONCE + FEED_MANY) - {"entry"}
+_DECLARE_HTML = 'escape it and declare type="html", or write plain text'
 TEXT_CONSTRUCTS = frozenset({"title", "subtitle", "summary", "rights"})
 PERSON_CONSTRUCTS = frozenset({"author", "contributor"})
 DATE_CONSTRUCTS = frozenset({"updated", "published"})
@@ -285,6 +286,8 @@ def _text_construct(el: Element, local: str, parent: str, report: Report) -> Non
         report.warning("empty-element", f"{where} is empty; fill it in", el.sourceline)
     if kind == "text" and local == "title":
         pitfalls.check_title_text(report, value, el.sourceline, where)
+    elif kind == "text":
+        pitfalls.check_plain_text(report, value, el.sourceline, where, _DECLARE_HTML)
     if kind == "html":
         pitfalls.check_html(report, value, el.sourceline, where, has_base=_has_base(el))
 
@@ -338,6 +341,8 @@ def _person(el: Element, report: Report) -> None:
             )
         elif local == "uri":
             check_uri(report, value, child.sourceline, "<uri>", full=False)
+        elif local == "name":
+            pitfalls.check_plain_text(report, value, child.sourceline, f"<{local_name}>'s <name>")
     if not counts["name"]:
         report.error("missing-element", f"<{local_name}> has no <name>; add one", el.sourceline)
 
@@ -428,6 +433,8 @@ def _content(el: Element, report: Report) -> None:
             pitfalls.check_html(
                 report, text(el), el.sourceline, "<content>", has_base=_has_base(el)
             )
+        else:
+            pitfalls.check_plain_text(report, text(el), el.sourceline, "<content>", _DECLARE_HTML)
         return
     if not is_mime_type(kind) or kind.split("/")[0].lower() in ("multipart", "message"):
         report.error(

@@ -72,6 +72,18 @@ def check_title_text(report: Report, text: str, line: int | None, where: str) ->
         )
 
 
+def check_plain_text(
+    report: Report, text: str, line: int | None, where: str, fix: str = "write plain text"
+) -> None:
+    """Plain-text fields (a channel's description, categories, names, Atom type="text")."""
+    if ("<" in text and _TAG.search(text)) or ("&" in text and _DOUBLE_ESCAPE.search(text)):
+        report.warning(
+            "html-in-text",
+            f"{where} is plain text but contains HTML markup, which readers show literally; {fix}",
+            line,
+        )
+
+
 def check_future(report: Report, value: datetime | None, line: int | None, where: str) -> None:
     if value is not None and value > report.now:
         report.warning(

@@ -286,6 +286,9 @@ def _channel_element(el: Element, local: str, report: Report) -> None:
             "<channel>'s <description> is empty; say what the feed is about",
             el.sourceline,
         )
+    elif local in ("description", "category"):
+        # Only an item's description is HTML (RSS 2.0); the channel's is plain text.
+        pitfalls.check_plain_text(report, value, el.sourceline, f"<channel>'s <{local}>")
     elif local in URL_ELEMENTS:
         _url(el, stripped, report)
     elif local in ("pubDate", "lastBuildDate"):
@@ -530,7 +533,11 @@ def _item(
                 _guid(el, guids, report)
             elif local == "source":
                 _source(el, report)
-            elif local != "category":
+            elif local == "category":
+                value = _simple_text(el, report)
+                if value is not None:
+                    pitfalls.check_plain_text(report, value, el.sourceline, "<item>'s <category>")
+            else:
                 _item_text(el, local, report)
         elif ns == CONTENT:
             if local != "encoded":
