@@ -9,7 +9,9 @@ from datetime import datetime
 from pathlib import Path
 
 from feedpub.errors import FeedpubError, Location, Problem, UsageError, display_path
+from feedpub.load import load_settings
 from feedpub.model import FEED_FILES
+from feedpub.validate.document import detect_format, validate_bytes
 
 log = logging.getLogger("feedpub")
 
@@ -49,10 +51,6 @@ class ValidationRun:
 
 def output_folder(root: Path) -> Path:
     """The build output folder: ``output:`` from feedpub.yaml when it loads, else public/."""
-    try:
-        from feedpub.load import load_settings  # type: ignore[attr-defined,unused-ignore]
-    except ImportError:
-        return root / "public"
     try:
         settings = load_settings(root)
     except FeedpubError as exc:
@@ -115,8 +113,6 @@ def validate_targets(
     targets: Sequence[str], *, root: Path, strict: bool = False, now: datetime | None = None
 ) -> ValidationRun:
     """Validate files or URLs; with no targets, every feed the last build wrote."""
-    from feedpub.validate import detect_format, validate_bytes
-
     run = ValidationRun(strict=strict)
     if targets:
         sources = [_read(t, root) for t in targets]
