@@ -10,9 +10,9 @@ import hashlib
 import os
 import pickle
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
@@ -28,7 +28,8 @@ from feedpub.render.templating import Templates, TemplateSpec, from_spec, templa
 
 CACHE_DIR = Path(".feedpub") / "cache"
 SHARDS = 16  # a one-file change rewrites one sixteenth of the cache
-CACHE_FORMAT = 4
+INDEX_FILE = "index.pickle"  # digest, signature, cited URLs and problems of every file
+CACHE_FORMAT = 5
 # Below this many files to compile, starting worker processes costs more than it saves.
 PARALLEL_THRESHOLD = 200
 
@@ -71,10 +72,33 @@ class CompileStats:
 
 
 def _records_key(entry: Entry | None, records: Mapping[str, SourceRecord], normalise: Any) -> str:
-    if entry is None or not entry.sources or not records:
+    if entry is None:
         return ""
-    parts = [repr(records.get(normalise(s.url))) for s in entry.sources]
+    return _urls_key(tuple(s.url for s in entry.sources), records, normalise)
+
+
+def _urls_key(urls: Sequence[str], records: Mapping[str, SourceRecord], normalise: Any) -> str:
+    if not urls or not records:
+        return ""
+    parts = [repr(records.get(normalise(url))) for url in urls]
     return hashlib.blake2b("\n".join(parts).encode(), digest_size=12).hexdigest()
+
+
+@dataclass(frozen=True)
+class Known:
+    """What the index remembers of one file, enough to tell whether it must be compiled again
+    (and, for a file with problems, to report them) without loading the cache itself."""
+
+    digest: str
+    signature: str
+    urls: tuple[str, ...]  # cited source URLs: their records are rendered into the entry ...
+    records_key: str  # ... as they were then
+    problems: tuple[Problem, ...]
+
+
+def _known(digest: str, signature: str, compiled: Compiled) -> Known:
+    urls = tuple(s.url for s in compiled.entry.sources) if compiled.entry is not None else ()
+    return Known(digest, signature, urls, compiled.records_key, compiled.problems)
 
 
 # Worker-process state, set once per worker by _init_worker.
@@ -154,10 +178,13 @@ def _shard(rel: str) -> int:
     )
 
 
-def _load_cache(folder: Path, context_key: str) -> dict[str, CacheItem]:
-    """Every cached result; a shard that is missing, stale or unreadable just counts as empty."""
+def _load_cache(
+    folder: Path, context_key: str, shards: Iterable[int] = range(SHARDS)
+) -> dict[str, CacheItem]:
+    """The cached results in ``shards`` (all of them by default); a shard that is missing,
+    stale or unreadable just counts as empty."""
     files: dict[str, CacheItem] = {}
-    for shard in range(SHARDS):
+    for shard in shards:
         try:
             with (folder / f"entries-{shard:02d}.pickle").open("rb") as handle:
                 stored = pickle.load(handle)
@@ -199,6 +226,42 @@ def _save_cache(
         pass  # a cache that cannot be written only costs time next build
 
 
+def _load_index(folder: Path, context_key: str) -> dict[str, Known]:
+    """What the last build knew of each file; empty when missing, stale or unreadable."""
+    try:
+        with (folder / INDEX_FILE).open("rb") as handle:
+            stored = pickle.load(handle)
+    except (
+        OSError,
+        EOFError,
+        pickle.UnpicklingError,
+        AttributeError,
+        ImportError,
+        TypeError,
+        ValueError,
+    ):
+        return {}
+    if isinstance(stored, dict) and stored.get("context") == context_key:
+        found = stored.get("files")
+        if isinstance(found, dict):
+            return found
+    return {}
+
+
+def _save_index(folder: Path, context_key: str, files: dict[str, Known]) -> None:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / INDEX_FILE
+        temporary = path.with_suffix(".tmp")
+        with temporary.open("wb") as handle:
+            pickle.dump(
+                {"context": context_key, "files": files}, handle, protocol=pickle.HIGHEST_PROTOCOL
+            )
+        os.replace(temporary, path)
+    except OSError:
+        pass  # like the cache: without an index the next build compiles every file
+
+
 def worker_count() -> int:
     try:
         return max(1, len(os.sched_getaffinity(0)))
@@ -214,7 +277,11 @@ def compile_entries(
     stats: CompileStats | None = None,
     hashes: dict[str, str] | None = None,
 ) -> tuple[list[Entry], dict[str, LocalParts]]:
-    """Every entry under entries/ with its rendered parts; problems appended to ``problems``."""
+    """Every entry under entries/ with its rendered parts; problems appended to ``problems``.
+
+    Which files to compile again comes from a small index, not from the cache: when any file
+    has a problem, it is reported (and no entry returned) before the cache is read at all.
+    """
     from feedpub.sources import normalise_url
 
     stats = stats if stats is not None else CompileStats()
@@ -222,72 +289,108 @@ def compile_entries(
     templates = templates_for(root, settings.base_url, settings.timezone)
     context_key = _context_key(settings, templates)
     cache_folder = root / CACHE_DIR
-    cache = _load_cache(cache_folder, context_key)
-    fresh: dict[str, CacheItem] = {}
-    results: dict[str, Compiled] = {}
-    todo: list[Job] = []
-    digests: dict[str, str] = {}
+    index = _load_index(cache_folder, context_key)
     files = entry_files(root, problems)
     stats.files = len(files)
-    signatures: dict[str, str] = {}
-
-    def read(path: str, rel: str) -> bytes | None:
-        checker = FileChecker(rel)
-        raw = read_bytes(path, checker, context.max_bytes)
-        if raw is None:
-            results[rel] = Compiled(None, tuple(checker.problems), None, "")
-        else:
-            digests[rel] = hashlib.blake2b(raw, digest_size=16).hexdigest()
-        return raw
+    results: dict[str, Compiled] = {}
+    known: dict[str, Known] = {}  # the new index
+    unchanged: list[str] = []  # files whose cached result stands
+    todo: list[Job] = []
+    unreadable: dict[str, tuple[Problem, ...]] = {}
 
     for path, rel in files:
-        hit = cache.get(rel)
-        signatures[rel] = sig = signature(path)
-        if hit is None:
-            todo.append((rel, path, None))  # new to the cache: a worker reads it
-            continue
+        sig = signature(path)
+        seen = index.get(rel)
         raw: bytes | None = None
-        # Size and mtime as recorded (and not racy): the bytes are the ones compiled then,
-        # the rule git's index uses. Otherwise read the file and compare its content digest.
-        if not (sig and hit[2] == sig):
-            raw = read(path, rel)
+        if seen is not None and not (sig and seen.signature == sig):
+            # Size and mtime as recorded (and not racy) mean the bytes compiled then, the rule
+            # git's index uses; otherwise read the file and compare its content digest.
+            checker = FileChecker(rel)
+            raw = read_bytes(path, checker, context.max_bytes)
             if raw is None:
+                unreadable[rel] = tuple(checker.problems)
                 continue
-        if (rel not in digests or hit[0] == digests[rel]) and hit[1].records_key == _records_key(
-            hit[1].entry, records, normalise_url
-        ):
-            results[rel] = hit[1]
-            fresh[rel] = (hit[0], hit[1], sig)
-            continue
-        todo.append((rel, path, raw))
-    stats.cached = len(fresh)
-    stats.compiled = len(todo)
+            if hashlib.blake2b(raw, digest_size=16).hexdigest() != seen.digest:
+                seen = None
+        if seen is not None and _urls_key(seen.urls, records, normalise_url) == seen.records_key:
+            known[rel] = replace(seen, signature=sig)
+            unchanged.append(rel)
+        else:
+            todo.append((rel, path, raw))  # raw None: a worker reads it
+    stats.cached = len(unchanged)
+    stats.compiled = len(todo) + len(unreadable)
     done = _run(todo, context, settings.base_url, records, templates.spec, stats)
-    for (rel, _path, _raw), (digest, compiled) in zip(todo, done, strict=True):
+    compiled_now: dict[str, CacheItem] = {}
+    for rel, problems_of in unreadable.items():
+        results[rel] = Compiled(None, problems_of, None, "")
+    for (rel, path, _raw), (digest, compiled) in zip(todo, done, strict=True):
         results[rel] = compiled
         if digest:
-            fresh[rel] = (digest, compiled, signatures[rel])
-    dirty = {_shard(rel) for rel, _path, _raw in todo}
-    dirty |= {_shard(rel) for rel in cache.keys() - fresh.keys()}
-    dirty |= {_shard(rel) for rel, item in fresh.items() if cache.get(rel, item)[2] != item[2]}
+            sig = signature(path)
+            compiled_now[rel] = (digest, compiled, sig)
+            known[rel] = _known(digest, sig, compiled)
+    failed = any(c.problems for c in results.values()) or any(k.problems for k in known.values())
+    if failed:
+        # Report now, without reading the cache. Only the index is saved: a file compiled
+        # here is compiled again next time (its cached result is missing or stale), while a
+        # broken file that stays unchanged is reported again from the index alone.
+        if known != index:
+            _save_index(cache_folder, context_key, known)
+        _report(files, results, known, problems)
+        return [], {}
+    cache = _load_cache(cache_folder, context_key)
+    missing: list[Job] = []
+    for rel in unchanged:
+        hit = cache.get(rel)
+        if hit is not None and hit[0] == known[rel].digest:
+            results[rel] = hit[1]  # its signature lives in the index now
+        else:  # the index and the cache disagree: compile it after all
+            missing.append((rel, str(root / rel), None))
+    if missing:
+        again = _run(missing, context, settings.base_url, records, templates.spec, stats)
+        for (rel, path, _raw), (digest, compiled) in zip(missing, again, strict=True):
+            results[rel] = compiled
+            sig = signature(path)
+            compiled_now[rel] = (digest, compiled, sig)
+            known[rel] = _known(digest, sig, compiled)
+        stats.cached -= len(missing)
+        stats.compiled += len(missing)
+    gone = index.keys() - known.keys()
+    dirty = {_shard(rel) for rel in compiled_now} | {_shard(rel) for rel in gone}
+    fresh = {rel: cache[rel] for rel in unchanged if rel in cache and rel not in compiled_now}
+    fresh.update(compiled_now)
     if dirty:
         _save_cache(cache_folder, context_key, fresh, dirty)
+    if dirty or known != index:
+        _save_index(cache_folder, context_key, known)
+    _report(files, results, known, problems)
     entries: list[Entry] = []
     parts: dict[str, LocalParts] = {}
+    for _path, rel in files:
+        result = results.get(rel)
+        if result is not None and result.entry is not None and result.local is not None:
+            entries.append(result.entry)
+            parts.setdefault(result.entry.id, result.local)
+            if hashes is not None:
+                hashes.setdefault(result.entry.id, result.content_hash)
+    return entries, parts
+
+
+def _report(
+    files: Sequence[tuple[str, str]],
+    results: Mapping[str, Compiled],
+    known: Mapping[str, Known],
+    problems: list[Problem],
+) -> None:
+    """Every file's problems in file order; a template problem shows in every entry: once."""
     seen: set[Problem] = set()
     for _path, rel in files:
-        compiled = results[rel]
-        # A template problem shows in every entry: say it once.
-        for problem in compiled.problems:
+        compiled = results.get(rel)
+        found = compiled.problems if compiled is not None else known[rel].problems
+        for problem in found:
             if problem not in seen:
                 seen.add(problem)
                 problems.append(problem)
-        if compiled.entry is not None and compiled.local is not None:
-            entries.append(compiled.entry)
-            parts.setdefault(compiled.entry.id, compiled.local)
-            if hashes is not None:
-                hashes.setdefault(compiled.entry.id, compiled.content_hash)
-    return entries, parts
 
 
 def _utc() -> Any:

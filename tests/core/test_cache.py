@@ -6,6 +6,9 @@ import os
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
+
+from feedpub import entries as entries_module
 from feedpub.entries import CACHE_DIR, CompileStats, compile_entries, worker_count
 from feedpub.load import load_settings
 
@@ -69,7 +72,7 @@ def test_worker_processes_read_and_report_like_the_main_process(write_pub) -> No
         settings = replace(settings, max_entry_bytes=limit)
     entries, parts = compile_entries(root, settings, {}, problems, stats)
     assert stats.workers == worker_count() and stats.compiled == 212
-    assert len(entries) == len(parts) == 210
+    assert entries == [] and parts == {}  # nothing is built when any file has a problem
     assert [str(p).split(": error: ")[0] for p in problems] == [
         "entries/broken.yaml:2:1",
         "entries/locked.yaml",
@@ -77,5 +80,31 @@ def test_worker_processes_read_and_report_like_the_main_process(write_pub) -> No
     assert ("bytes, over the limit of 100" if limit else "cannot read file") in str(problems[1])
     again = CompileStats()
     compile_entries(root, settings, {}, [], again)
-    # a file with errors is cached with its problems; an unreadable one is tried again
+    # a file with errors is remembered with its problems; an unreadable one is tried again
     assert (again.cached, again.compiled) == (211, 1)
+
+
+def test_a_broken_entry_is_reported_without_reading_the_cache(
+    mini: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    compile_stats(mini)
+    (mini / "entries" / "zz-broken.yaml").write_text("title: Broken\nsummary: [unclosed\n")
+    read: list[object] = []
+    real = entries_module._load_cache
+    monkeypatch.setattr(entries_module, "_load_cache", lambda *a: read.append(a) or real(*a))
+    problems: list = []
+    stats = CompileStats()
+    found, parts = compile_entries(mini, load_settings(mini), {}, problems, stats)
+    assert (found, parts, read) == ([], {}, [])
+    assert [str(p) for p in problems] == [
+        "entries/zz-broken.yaml:3:1: error: invalid YAML: did not find expected ',' or ']' "
+        "(while parsing a flow sequence)"
+    ]
+    assert (stats.compiled, stats.cached) == (1, 4)
+    # Fixed: the cache is read again and only the fixed file is compiled.
+    (mini / "entries" / "zz-broken.yaml").write_text(
+        "title: Fixed\npublished: 2025-01-01T00:00:00Z\n"
+    )
+    stats, ids = compile_stats(mini)
+    assert (stats.compiled, stats.cached, len(read)) == (1, 4, 1)
+    assert "zz-broken" in ids
