@@ -1,29 +1,51 @@
 """One feed document (the live feed or an archive page) in, RSS 2.0 and Atom 1.0 bytes out.
 
-Written with lxml directly, every element in a fixed order, so output is reproducible and
-the choices below are ours:
-- RSS items carry the edit time as ``<atom:updated>`` (RFC 3339): the W3C validator accepts
-  it in RSS items, and feedparser reports it as ``updated``; ``<pubDate>`` stays the first
-  publication.
-- Authors, one element each: RSS allows one ``<author>`` per item and it must hold an email,
-  so a single author with an email is ``<author>email (Name)</author>`` and any other case is
-  one ``<dc:creator>`` per author (never both kinds in one item: the validator warns, and
-  readers pick one of them at random); Atom has one ``<author>`` per author.
-- The image is an RSS ``<enclosure>`` and an Atom ``<link rel="enclosure">``, with its
-  length and MIME type.
-- Atom's ``rel="alternate"`` link comes first (feed and entries), before ``self``: readers that
-  take the first link show the site, not the feed file.
-- An entry's own ``language`` is ``xml:lang`` on the Atom entry and ``<dc:language>`` in the
-  RSS item (RSS has no item-level ``<language>``).
-- RFC 5005 archives: ``current``/``prev-archive``/``next-archive`` links and ``<fh:archive/>``.
+The only module that touches python-feedgen. One ``FeedGenerator`` per document writes both
+formats: feed and entry metadata, RSS ``<link>``, ``<guid>``, ``<pubDate>``, ``<author>`` (one
+author with an email), ``<enclosure>`` and ``<content:encoded>``; Atom links of the feed (all
+of them, in the order given: ``alternate`` first, so readers that take the first link show the
+site), authors, content and summary. feedgen's traps, set right here:
+- it stamps ``now()`` into the feed's updated/lastBuildDate and each entry's updated: each is
+  set from entry data (a document's updated time is its newest change, never the wall clock);
+- ``add_entry()`` prepends by default: entries are appended, newest first;
+- RSS ``<link>`` is the feed's last link and only its first ``rel="self"`` reaches RSS: RSS
+  gets exactly those two, self first; hub and archive links come from the extension below;
+- its ``<generator>`` and ``<docs>`` name feedgen: both are set to ours.
+
+Two feedgen extensions (``_Rss*``, ``_Atom*``) add what feedgen lacks, in the places earlier
+releases of feedpub wrote them (output stays byte for byte the same, so full archive pages,
+which readers and hosts may cache for good, never change):
+- RSS items: ``<atom:updated>`` with the edit time (RFC 3339; the W3C validator accepts it and
+  feedparser reads it as ``updated``), right after ``<pubDate>`` (the first publication);
+- authors: RSS allows one ``<author>`` per item and it must hold an email, so anything but a
+  single author with an email becomes one ``<dc:creator>`` per author instead (never both kinds
+  in one item: the validator warns, and readers pick one at random); Atom has every author;
+- the image: feedgen's RSS ``<enclosure>`` moves after ``<atom:updated>``; feedgen drops every
+  attribute but ``href`` from Atom entry links (it reads them back from the new element), so
+  the extension sets ``rel``/``type``/``title``/``length`` on the alternate, enclosure and
+  related (source) links;
+- an entry's own language: ``xml:lang`` on the Atom entry, ``<dc:language>`` in the RSS item
+  (RSS has no item-level ``<language>``);
+- WebSub ``hub`` links and RFC 5005 ``current``/``prev-archive``/``next-archive`` links in RSS
+  (feedgen writes them in Atom), ``<fh:archive/>`` in both, the RSS ``<image>`` after
+  ``<lastBuildDate>``, namespace prefixes declared once on the RSS root;
+- an empty entry body still writes ``<content:encoded>``/``<content>`` elements (feedgen skips
+  or self-closes them), and a year before 1000 gets four digits in RSS dates (feedgen's
+  ``strftime`` does not pad it; RFC 822 wants four).
+
+Two fixes on feedgen's bytes: the ``xml-stylesheet`` processing instruction after the XML
+declaration, and on archive pages the Atom root's namespace declarations in our order
+(feedgen writes the Atom namespace as a plain ``xmlns`` attribute, which lxml puts after every
+prefixed declaration; no tree can change that order).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import datetime
 from email.utils import format_datetime
 
+from feedgen.ext.base import BaseEntryExtension, BaseExtension
+from feedgen.feed import FeedGenerator
 from lxml import etree
 
 from feedpub import __version__
@@ -38,178 +60,252 @@ DC_NS = "http://purl.org/dc/elements/1.1/"
 FH_NS = "http://purl.org/syndication/history/1.0"  # RFC 5005
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 GENERATOR_URI = "https://github.com/feedpub/feedpub"
+RSS_DOCS = "https://www.rssboard.org/rss-specification"
 MEDIA_TYPES = {"rss": "application/rss+xml", "atom": "application/atom+xml"}
+RSS_EXTENSION = "feedpub_rss"  # attribute names feedgen gives the extension instances
+ATOM_EXTENSION = "feedpub_atom"
+# the Atom root of an archive page as feedgen writes it, and as feedpub always has
+FEEDGEN_ARCHIVE_ROOT = f'<feed xmlns:fh="{FH_NS}" xmlns="{ATOM_NS}"'.encode()
+ARCHIVE_ROOT = f'<feed xmlns="{ATOM_NS}" xmlns:fh="{FH_NS}"'.encode()
+Link = dict[str, str]
 
 
 def render_xml_feeds(doc: Document) -> dict[str, bytes]:
     """{"rss": bytes, "atom": bytes} for the formats the feed asks for."""
+    wanted = [fmt for fmt in ("atom", "rss") if fmt in doc.feed.formats]
+    if not wanted:
+        return {}
+    fg = _generator(doc)
     out: dict[str, bytes] = {}
-    if "atom" in doc.feed.formats:
-        out["atom"] = _serialise(_atom(doc), doc, "atom")
-    if "rss" in doc.feed.formats:
-        out["rss"] = _serialise(_rss(doc), doc, "rss")
+    for fmt in wanted:
+        fg.link(_feed_links(doc, fmt), replace=True)
+        write = fg.atom_str if fmt == "atom" else fg.rss_str
+        out[fmt] = _finish(write(pretty=True, encoding="UTF-8", xml_declaration=True), doc, fmt)
     return out
 
 
-def _serialise(root: etree._Element, doc: Document, fmt: str) -> bytes:
-    tree = etree.ElementTree(root)
-    if doc.stylesheet:
-        href = doc.stylesheet_href(fmt)
-        root.addprevious(
-            etree.ProcessingInstruction("xml-stylesheet", f'type="text/xsl" href="{href}"')
-        )
-    return bytes(etree.tostring(tree, pretty_print=True, encoding="UTF-8", xml_declaration=True))
+def _generator(doc: Document) -> FeedGenerator:
+    settings, feed = doc.settings, doc.feed
+    urls = Urls(settings.base_url)
+    fg = FeedGenerator()
+    fg.register_extension(RSS_EXTENSION, _RssChannel, _RssItem, atom=False, rss=True)
+    fg.register_extension(ATOM_EXTENSION, _AtomFeed, _AtomEntry, atom=True, rss=False)
+    getattr(fg, RSS_EXTENSION).doc = doc
+    getattr(fg, ATOM_EXTENSION).archive = doc.page.is_archive
+    fg.id(urls.feed_tag(feed, settings.since))
+    fg.title(feed.title)
+    fg.description(_description(doc))  # RSS description, Atom subtitle
+    fg.language(settings.language)  # RSS language, Atom xml:lang
+    fg.author(_person(settings.author))
+    fg.generator("feedpub", version=__version__, uri=GENERATOR_URI)
+    fg.docs(RSS_DOCS)
+    fg.updated(doc.updated)  # Atom updated and RSS lastBuildDate
+    if feed.icon:
+        fg.icon(urls.asset(feed.icon))
+    if feed.logo:
+        fg.logo(urls.asset(feed.logo))  # Atom logo and RSS image
+    for item in doc.page.items:
+        _add_entry(fg, item, settings.language)
+    return fg
 
 
-def _sub(parent: etree._Element, tag: str, text: str | None = None, **attrs: str) -> etree._Element:
-    element = etree.SubElement(parent, tag, attrs)
-    if text is not None:
-        element.text = text
-    return element
+def _add_entry(fg: FeedGenerator, item: FeedItem, language: str) -> None:
+    briefing, entry = item.briefing, item.entry
+    fe = fg.add_entry(order="append")
+    fe.guid(briefing.tag, permalink=False)  # also the Atom id
+    fe.title(briefing.title)
+    fe.updated(entry.changed)
+    fe.published(entry.published)  # Atom published, RSS pubDate
+    fe.author([_person(person) for person in entry.authors])
+    fe.description(briefing.summary_html or item.content_html)  # RSS description
+    fe.content(item.content_html, type="html")  # after description(), which sets it too
+    if briefing.summary_html:
+        fe.summary(briefing.summary_html, type="html")
+    links = _entry_links(item)
+    fe.link(links)  # RSS <link> is the alternate one, RSS <enclosure> the enclosure
+    if entry.tags:
+        fe.category([{"term": tag} for tag in entry.tags])
+    own = entry.language if entry.language and entry.language != language else None
+    rss = getattr(fe, RSS_EXTENSION)
+    rss.item, rss.language = item, own
+    atom = getattr(fe, ATOM_EXTENSION)
+    atom.links, atom.language, atom.empty = links, own, not item.content_html
 
 
-def _rfc822(moment: datetime) -> str:
-    return format_datetime(moment)
+def _feed_links(doc: Document, fmt: str) -> list[Link]:
+    site: Link = {"href": Urls(doc.settings.base_url).feed_page(doc.feed), "rel": "alternate"}
+    site["type"] = "text/html"
+    own: Link = {"href": doc.self_url(fmt), "rel": "self", "type": MEDIA_TYPES[fmt]}
+    if fmt == "rss":
+        return [own, site]  # feedgen: the first self link, and the last link as <link>
+    links = [site, own] + [{"href": hub, "rel": "hub"} for hub in doc.feed.hubs]
+    for rel, href in doc.archive_links(fmt):
+        links.append({"href": href, "rel": rel, "type": MEDIA_TYPES[fmt]})
+    return links
 
 
-def _rfc3339(moment: datetime) -> str:
-    return moment.isoformat()
+def _entry_links(item: FeedItem) -> list[Link]:
+    """The Atom entry's links, attributes in the order they are written."""
+    links = [{"href": item.briefing.url, "rel": "alternate", "type": "text/html"}]
+    image = item.image
+    if image is not None and image.type:
+        enclosure = {"href": image.url, "rel": "enclosure", "type": image.type}
+        if image.length:  # unknown: no length in Atom, length="0" in RSS (feedgen's default)
+            enclosure["length"] = str(image.length)
+        links.append(enclosure)
+    for source in item.briefing.sources:
+        links.append({"href": source.url, "rel": "related", "title": source.title})
+    return links
+
+
+def _person(person: Person) -> dict[str, str]:
+    out = {"name": person.name}
+    if person.email:
+        out["email"] = person.email
+    if person.uri:
+        out["uri"] = person.uri
+    return out
 
 
 def _description(doc: Document) -> str:
     return doc.feed.description or doc.settings.description or doc.feed.title
 
 
-# --- RSS 2.0 -------------------------------------------------------------------------------
+def _rfc822(moment: datetime) -> str:
+    return format_datetime(moment)
 
 
-def _rss(doc: Document) -> etree._Element:
-    settings, feed = doc.settings, doc.feed
-    urls = Urls(settings.base_url)
-    nsmap = {"atom": ATOM_NS, "content": CONTENT_NS, "dc": DC_NS}
-    if doc.page.is_archive:
-        nsmap["fh"] = FH_NS
-    rss = etree.Element("rss", nsmap=nsmap, version="2.0")
-    channel = _sub(rss, "channel")
-    _sub(channel, "title", feed.title)
-    _sub(channel, "link", urls.feed_page(feed))
-    _sub(channel, "description", _description(doc))
-    atom_link = f"{{{ATOM_NS}}}link"
-    _sub(channel, atom_link, href=doc.self_url("rss"), rel="self", type=MEDIA_TYPES["rss"])
-    for hub in feed.hubs:
-        _sub(channel, atom_link, href=hub, rel="hub")
-    for rel, href in doc.archive_links("rss"):
-        _sub(channel, atom_link, href=href, rel=rel, type=MEDIA_TYPES["rss"])
-    if doc.page.is_archive:
-        _sub(channel, f"{{{FH_NS}}}archive")
-    _sub(channel, "docs", "https://www.rssboard.org/rss-specification")
-    _sub(channel, "generator", "feedpub")
-    _sub(channel, "language", settings.language)
-    _sub(channel, "lastBuildDate", _rfc822(doc.updated))
-    if feed.logo:
-        image = _sub(channel, "image")
-        _sub(image, "url", urls.asset(feed.logo))
-        _sub(image, "title", feed.title)
-        _sub(image, "link", urls.feed_page(feed))
-    for item in doc.page.items:
-        _rss_item(channel, item, settings.language)
-    return rss
+def _finish(data: bytes, doc: Document, fmt: str) -> bytes:
+    if fmt == "atom" and doc.page.is_archive and data.find(FEEDGEN_ARCHIVE_ROOT, 0, 200) > 0:
+        data = data.replace(FEEDGEN_ARCHIVE_ROOT, ARCHIVE_ROOT, 1)
+    if doc.stylesheet:
+        declaration, rest = data.split(b"\n", 1)
+        href = doc.stylesheet_href(fmt)
+        instruction = f'<?xml-stylesheet type="text/xsl" href="{href}"?>'.encode()
+        data = b"\n".join((declaration, instruction, rest))
+    return data
 
 
-def _rss_item(channel: etree._Element, item: FeedItem, language: str) -> None:
-    briefing, entry = item.briefing, item.entry
-    element = _sub(channel, "item")
-    _sub(element, "title", briefing.title)
-    _sub(element, "link", briefing.url)
-    _sub(element, "description", briefing.summary_html or item.content_html)
-    _sub(element, f"{{{CONTENT_NS}}}encoded", item.content_html)
-    authors = entry.authors
-    if len(authors) == 1 and authors[0].email:
-        _sub(element, "author", f"{authors[0].email} ({authors[0].name})")
-    else:
-        for person in authors:
-            _sub(element, f"{{{DC_NS}}}creator", person.name)
-    _sub(element, "guid", briefing.tag, isPermaLink="false")
-    for tag in entry.tags:
-        _sub(element, "category", tag)
-    _sub(element, "pubDate", _rfc822(entry.published))
-    _sub(element, f"{{{ATOM_NS}}}updated", _rfc3339(entry.changed))
-    image = item.image
-    if image is not None and image.type:
-        _sub(element, "enclosure", url=image.url, length=str(image.length), type=image.type)
-    if entry.language and entry.language != language:
-        _sub(element, f"{{{DC_NS}}}language", entry.language)
+def _after(
+    anchor: etree._Element, tag: str, text: str | None = None, **attrs: str
+) -> etree._Element:
+    """A new element right after ``anchor`` (made in place, so it takes the root's prefixes)."""
+    element = etree.SubElement(anchor.getparent(), tag, attrs)
+    if text is not None:
+        element.text = text
+    anchor.addnext(element)
+    return element
 
 
-# --- Atom 1.0 ------------------------------------------------------------------------------
+def _child(parent: etree._Element, tag: str) -> etree._Element:
+    """The first child named ``tag`` (a C-level scan: ``find()`` parses a path each call)."""
+    return next(parent.iterchildren(tag))
 
 
-def _atom(doc: Document) -> etree._Element:
-    settings, feed = doc.settings, doc.feed
-    urls = Urls(settings.base_url)
-    nsmap: dict[str | None, str] = {None: ATOM_NS}
-    if doc.page.is_archive:
-        nsmap["fh"] = FH_NS
-    root = etree.Element(f"{{{ATOM_NS}}}feed", nsmap=nsmap)
-    root.set(XML_LANG, settings.language)
-    _sub(root, _a("id"), urls.feed_tag(feed, settings.since))
-    _sub(root, _a("title"), feed.title)
-    _sub(root, _a("updated"), _rfc3339(doc.updated))
-    _atom_people(root, [settings.author])
-    _sub(root, _a("link"), href=urls.feed_page(feed), rel="alternate", type="text/html")
-    _sub(root, _a("link"), href=doc.self_url("atom"), rel="self", type=MEDIA_TYPES["atom"])
-    for hub in feed.hubs:
-        _sub(root, _a("link"), href=hub, rel="hub")
-    for rel, href in doc.archive_links("atom"):
-        _sub(root, _a("link"), href=href, rel=rel, type=MEDIA_TYPES["atom"])
-    if doc.page.is_archive:
-        _sub(root, f"{{{FH_NS}}}archive")
-    _sub(root, _a("generator"), "feedpub", uri=GENERATOR_URI, version=__version__)
-    if feed.icon:
-        _sub(root, _a("icon"), urls.asset(feed.icon))
-    if feed.logo:
-        _sub(root, _a("logo"), urls.asset(feed.logo))
-    _sub(root, _a("subtitle"), _description(doc))
-    for item in doc.page.items:
-        _atom_entry(root, item, settings.language)
-    return root
+def _before(anchor: etree._Element, tag: str, text: str) -> None:
+    element = etree.SubElement(anchor.getparent(), tag)
+    element.text = text
+    anchor.addprevious(element)
 
 
-def _a(local: str) -> str:
-    return f"{{{ATOM_NS}}}{local}"
+class _RssChannel(BaseExtension):  # type: ignore[misc]
+    """The RSS channel: prefixes, hub and archive links after the self link, the image last."""
+
+    def __init__(self) -> None:
+        self.doc: Document | None = None
+
+    def extend_ns(self) -> dict[str, str]:
+        namespaces = {"atom": ATOM_NS, "content": CONTENT_NS, "dc": DC_NS}
+        if self.doc is not None and self.doc.page.is_archive:
+            namespaces["fh"] = FH_NS
+        return namespaces
+
+    def extend_rss(self, rss: etree._Element) -> etree._Element:
+        doc = self.doc
+        if doc is None:
+            return rss
+        channel = rss.find("channel")
+        anchor = channel.find(f"{{{ATOM_NS}}}link")  # feedgen's self link
+        for hub in doc.feed.hubs:
+            anchor = _after(anchor, f"{{{ATOM_NS}}}link", href=hub, rel="hub")
+        for rel, href in doc.archive_links("rss"):
+            anchor = _after(
+                anchor, f"{{{ATOM_NS}}}link", href=href, rel=rel, type=MEDIA_TYPES["rss"]
+            )
+        if doc.page.is_archive:
+            _after(anchor, f"{{{FH_NS}}}archive")
+        last_build = channel.find("lastBuildDate")
+        if doc.updated.year < 1000:
+            last_build.text = _rfc822(doc.updated)
+        image = channel.find("image")
+        if image is not None:
+            last_build.addnext(image)
+        return rss
 
 
-def _atom_people(parent: etree._Element, people: Iterable[Person]) -> None:
-    for person in people:
-        author = _sub(parent, _a("author"))
-        _sub(author, _a("name"), person.name)
-        if person.email:
-            _sub(author, _a("email"), person.email)
-        if person.uri:
-            _sub(author, _a("uri"), person.uri)
+class _RssItem(BaseEntryExtension):  # type: ignore[misc]
+    """An RSS item: dc:creator authors, atom:updated, the enclosure after it, dc:language."""
+
+    def __init__(self) -> None:
+        self.item: FeedItem | None = None
+        self.language: str | None = None  # the entry's own, when it differs from the feed's
+
+    def extend_rss(self, element: etree._Element) -> etree._Element:
+        item = self.item
+        if item is None:
+            return element
+        entry = item.entry
+        authors = entry.authors
+        if len(authors) != 1 or not authors[0].email:
+            for author in list(element.iterchildren("author")):
+                element.remove(author)
+            guid = _child(element, "guid")
+            for person in authors:
+                _before(guid, f"{{{DC_NS}}}creator", person.name)
+        if not item.content_html:
+            _after(_child(element, "description"), f"{{{CONTENT_NS}}}encoded", "")
+        if entry.published.year < 1000:
+            _child(element, "pubDate").text = _rfc822(entry.published)
+        etree.SubElement(element, f"{{{ATOM_NS}}}updated").text = entry.changed.isoformat()
+        if item.image is not None and item.image.type:
+            element.append(_child(element, "enclosure"))  # moves it after atom:updated
+        if self.language:
+            etree.SubElement(element, f"{{{DC_NS}}}language").text = self.language
+        return element
 
 
-def _atom_entry(root: etree._Element, item: FeedItem, language: str) -> None:
-    briefing, entry = item.briefing, item.entry
-    element = _sub(root, _a("entry"))
-    if entry.language and entry.language != language:
-        element.set(XML_LANG, entry.language)
-    _sub(element, _a("id"), briefing.tag)
-    _sub(element, _a("title"), briefing.title)
-    _sub(element, _a("updated"), _rfc3339(entry.changed))
-    _atom_people(element, entry.authors)
-    _sub(element, _a("content"), item.content_html, type="html")
-    _sub(element, _a("link"), href=briefing.url, rel="alternate", type="text/html")
-    image = item.image
-    if image is not None and image.type:
-        attrs = {"href": image.url, "rel": "enclosure", "type": image.type}
-        if image.length:
-            attrs["length"] = str(image.length)
-        _sub(element, _a("link"), **attrs)
-    for source in briefing.sources:
-        _sub(element, _a("link"), href=source.url, rel="related", title=source.title)
-    if briefing.summary_html:
-        _sub(element, _a("summary"), briefing.summary_html, type="html")
-    for tag in entry.tags:
-        _sub(element, _a("category"), term=tag)
-    _sub(element, _a("published"), _rfc3339(entry.published))
+class _AtomFeed(BaseExtension):  # type: ignore[misc]
+    """The Atom feed: ``<fh:archive/>`` after the links on an archive page."""
+
+    def __init__(self) -> None:
+        self.archive = False
+
+    def extend_ns(self) -> dict[str, str]:
+        return {"fh": FH_NS} if self.archive else {}
+
+    def extend_atom(self, feed: etree._Element) -> etree._Element:
+        if self.archive:
+            generator = feed.find("generator")
+            archive = etree.SubElement(feed, f"{{{FH_NS}}}archive")
+            generator.addprevious(archive)
+        return feed
+
+
+class _AtomEntry(BaseEntryExtension):  # type: ignore[misc]
+    """An Atom entry: ``xml:lang``, and the link attributes feedgen drops."""
+
+    def __init__(self) -> None:
+        self.links: list[Link] = []
+        self.language: str | None = None
+        self.empty = False  # no content: feedgen writes no text at all
+
+    def extend_atom(self, element: etree._Element) -> etree._Element:
+        if self.language:
+            element.set(XML_LANG, self.language)
+        for link, given in zip(element.iterchildren("link"), self.links, strict=True):
+            for name, value in given.items():
+                if name != "href":
+                    link.set(name, value)
+        if self.empty:
+            _child(element, "content").text = ""  # <content type="html"></content>, not />
+        return element
