@@ -1,7 +1,8 @@
 """YAML text in, plain values out; and, only when a problem needs one, the line and column of a key path.
 
-The only module that imports yaml. Values are parsed with the safe loader (libyaml's C
-loader where present) after a check of the composed nodes: a key given twice in one
+The only module that imports yaml. libyaml's C composer makes the nodes; ``construct``
+turns the plain ones into values exactly as the safe loader's constructor would, several
+times faster, and leaves anything unusual to that constructor. A key given twice in one
 mapping is an error naming both lines (PyYAML would silently keep the last). Positions of
 other problems come from a second, lazy ``compose`` pass, so good files pay nothing for them.
 """
@@ -102,6 +103,78 @@ def duplicate_keys(root: yaml.Node) -> list[YamlSyntaxError]:
     return found
 
 
+_STR = "tag:yaml.org,2002:str"
+_MAP = "tag:yaml.org,2002:map"
+_SEQ = "tag:yaml.org,2002:seq"
+# Scalars built by the loader's own constructors (the same functions yaml.safe_load calls).
+_SCALARS = frozenset(
+    "tag:yaml.org,2002:" + name for name in ("null", "bool", "int", "float", "timestamp")
+)
+
+
+class Unusual(Exception):
+    """A node the fast constructor leaves to PyYAML's (merge keys, explicit tags, …)."""
+
+
+def construct(root: yaml.Node, loader: yaml.SafeLoader) -> tuple[Any, bool]:
+    """The data of composed nodes, as the loader's constructor would make it, and whether a
+    mapping may hold a key twice (a key met again, or a float key: NaN is never equal).
+
+    Only what entries and settings are made of: plain mappings with scalar keys, sequences,
+    and the scalars of YAML 1.1's core schema (strings as they are; null, booleans, ints,
+    floats and timestamps through the loader's own constructors, so ``yes``, ``0o17``,
+    ``1:30`` and dates come out exactly as ``yaml.safe_load`` makes them). Anything else
+    raises Unusual, and the whole document goes to PyYAML's constructor. Aliases give the
+    same object, as there. Most of PyYAML's time is its general machinery (a generator per
+    collection, checks per key); skipping it makes loading several times faster.
+    """
+    made: dict[int, Any] = {}
+    constructors = loader.yaml_constructors
+    doubtful = False
+
+    def build(node: yaml.Node) -> Any:
+        nonlocal doubtful
+        kind = node.__class__
+        if kind is yaml.ScalarNode:
+            if node.tag == _STR:
+                return node.value
+            if node.tag in _SCALARS:
+                return constructors[node.tag](loader, node)
+            raise Unusual
+        ident = id(node)
+        if ident in made:
+            return made[ident]
+        if kind is yaml.SequenceNode and node.tag == _SEQ:
+            items: list[Any] = []
+            made[ident] = items
+            for item in node.value:
+                items.append(build(item))
+            return items
+        if kind is yaml.MappingNode and node.tag == _MAP:
+            mapping: dict[Any, Any] = {}
+            made[ident] = mapping
+            for key_node, value_node in node.value:
+                if key_node.__class__ is not yaml.ScalarNode:
+                    raise Unusual
+                if key_node.tag == _STR:
+                    key = key_node.value
+                else:
+                    key = build(key_node)  # merge (<<) and value (=) keys: Unusual
+                    doubtful = doubtful or isinstance(key, float)
+                size = len(mapping)
+                mapping[key] = build(value_node)
+                doubtful = doubtful or len(mapping) == size
+            return mapping
+        raise Unusual
+
+    try:
+        return build(root), doubtful
+    except Unusual:
+        raise
+    except Exception as exc:  # what PyYAML's constructor would raise, it raises again
+        raise Unusual from exc
+
+
 def _position(text: str, index: int) -> tuple[int, int]:
     """1-based (line, column) of the character at ``index``."""
     line_start = max(text.rfind("\n", 0, index), text.rfind("\r", 0, index)) + 1
@@ -117,11 +190,16 @@ def parse(text: str) -> Any:
             node = loader.get_single_node()
             if node is None:
                 return None
-            duplicates = duplicate_keys(node)
-            if duplicates:
-                first, *rest = duplicates
-                raise YamlSyntaxError(first.message, first.line, first.column, tuple(rest))
-            return loader.construct_document(node)
+            try:
+                data, doubtful = construct(node, loader)
+            except Unusual:  # PyYAML's own constructor, which also raises what it would
+                data, doubtful = None, True
+            if doubtful:
+                duplicates = duplicate_keys(node)
+                if duplicates:
+                    first, *rest = duplicates
+                    raise YamlSyntaxError(first.message, first.line, first.column, tuple(rest))
+            return loader.construct_document(node) if data is None else data
         finally:
             loader.dispose()
     except yaml.reader.ReaderError as exc:
