@@ -28,7 +28,7 @@ def visible(value: str) -> bool:
     return bool(clean_text(value).strip())
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     title=any_text.filter(visible),
     author=any_text.filter(visible),

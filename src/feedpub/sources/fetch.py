@@ -191,9 +191,9 @@ class Fetcher:
                 answer = _within(self.options.timeout, lambda: self.resolve(host, port))
                 cached = [str(address) for address in answer]
             except TimeoutError as exc:
+                # The same words as the URL's deadline, which ends at the same moment.
                 raise Failure(
-                    f"DNS lookup for {host} timed out after {self.options.timeout:g} s",
-                    transient=True,
+                    f"timed out after {self.options.timeout:g} s", transient=True
                 ) from exc
             except OSError as exc:  # socket.gaierror and friends
                 cached = exc
