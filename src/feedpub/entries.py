@@ -10,7 +10,7 @@ import hashlib
 import os
 import pickle
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from multiprocessing import get_context
@@ -30,6 +30,9 @@ CACHE_DIR = Path(".feedpub") / "cache"
 SHARDS = 16  # a one-file change rewrites one sixteenth of the cache
 INDEX_FILE = "index.pickle"  # digest, signature, cited URLs and problems of every file
 CACHE_FORMAT = 5
+# Told how far a long build has come: (stage, done, total); the CLI draws it on a terminal.
+Progress = Callable[[str, int, int], None]
+COMPILE_STAGE = "reading entries"
 # Below this many files to compile, starting worker processes costs more than it saves.
 PARALLEL_THRESHOLD = 200
 
@@ -276,6 +279,7 @@ def compile_entries(
     problems: list[Problem],
     stats: CompileStats | None = None,
     hashes: dict[str, str] | None = None,
+    progress: Progress | None = None,
 ) -> tuple[list[Entry], dict[str, LocalParts]]:
     """Every entry under entries/ with its rendered parts; problems appended to ``problems``.
 
@@ -319,7 +323,7 @@ def compile_entries(
             todo.append((rel, path, raw))  # raw None: a worker reads it
     stats.cached = len(unchanged)
     stats.compiled = len(todo) + len(unreadable)
-    done = _run(todo, context, settings.base_url, records, templates.spec, stats)
+    done = _run(todo, context, settings.base_url, records, templates.spec, stats, progress)
     compiled_now: dict[str, CacheItem] = {}
     for rel, problems_of in unreadable.items():
         results[rel] = Compiled(None, problems_of, None, "")
@@ -406,11 +410,18 @@ def _run(
     records: Mapping[str, SourceRecord],
     templates: TemplateSpec,
     stats: CompileStats,
+    progress: Progress | None = None,
 ) -> list[tuple[str, Compiled]]:
     workers = worker_count()
     if len(todo) < PARALLEL_THRESHOLD or workers < 2:
         _init_worker(context, base_url, records, templates)
-        return _compile_batch(todo)
+        if progress is None:
+            return _compile_batch(todo)
+        out = []
+        for index, job in enumerate(todo, 1):
+            out.append(_compile_one(*job))
+            progress(COMPILE_STAGE, index, len(todo))
+        return out
     stats.workers = workers
     # Contiguous batches, a few per worker: little pickling overhead, balanced enough.
     size = max(1, len(todo) // (workers * 4) + 1)
@@ -422,7 +433,12 @@ def _run(
         initializer=_init_worker,
         initargs=(context, base_url, records, templates),
     ) as pool:
-        return [result for batch in pool.map(_compile_batch, batches) for result in batch]
+        out = []
+        for batch in pool.map(_compile_batch, batches):
+            out.extend(batch)
+            if progress is not None:
+                progress(COMPILE_STAGE, len(out), len(todo))
+        return out
 
 
 def _start_methods() -> list[str]:

@@ -14,7 +14,7 @@ import os
 import secrets
 import shutil
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -196,8 +196,13 @@ def recover(output: Path) -> None:
             leftover.unlink(missing_ok=True)
 
 
-def write_output(output: Path, files: Mapping[str, bytes]) -> Counts:
-    """Write ``files`` as the new content of ``output`` in one swap.
+def write_output(
+    output: Path,
+    files: Mapping[str, bytes],
+    progress: Callable[[str, int, int], None] | None = None,
+) -> Counts:
+    """Write ``files`` as the new content of ``output`` in one swap (``progress`` is told
+    ("writing", done, total) as files go).
 
     Unchanged files are hard-linked from the old output so they keep their modification time;
     when nothing changed at all the old folder is left exactly as it is.
@@ -217,13 +222,17 @@ def write_output(output: Path, files: Mapping[str, bytes]) -> Counts:
         if not (_same(output / MARKER, MARKER_TEXT) and _link(output / MARKER, new / MARKER)):
             _write_new(new / MARKER, MARKER_TEXT)
         made: set[Path] = set()
-        for rel in sorted(files):
+        for done, rel in enumerate(sorted(files), 1):
+            if progress is not None and done % 100 == 0:
+                progress("writing", done, len(files))
             dest = new / rel
             if dest.parent not in made:
                 dest.parent.mkdir(parents=True, exist_ok=True)
                 made.add(dest.parent)
             if rel in changed or not _link(output / rel, dest):
                 _write_new(dest, files[rel])
+        if progress is not None:
+            progress("writing", len(files), len(files))
         checkpoint("build-swap")
         _swap(new, output)
         return counts

@@ -11,7 +11,7 @@ from importlib.resources import files as files_of
 from pathlib import Path
 
 from feedpub import search, stamp
-from feedpub.entries import compile_entries
+from feedpub.entries import Progress, compile_entries
 from feedpub.errors import BuildError, InputError, Location, Problem, Severity, ValidationFailed
 from feedpub.inputs import read_regular, walk
 from feedpub.ledger import LEDGER_NAME, load_ledger, save_ledger, track_edits
@@ -35,6 +35,7 @@ from feedpub.render.templating import templates_for
 
 log = logging.getLogger("feedpub")
 
+RENDER_STAGE = "rendering pages and feeds"
 STATIC_DIR = "static"  # files copied into the output as they are (images, icons)
 
 
@@ -214,6 +215,7 @@ def build(
     validate: bool = True,
     force: bool = False,
     replace_output: bool = False,
+    progress: Progress | None = None,
 ) -> BuildResult:
     """Build ``root`` into its output folder; on any problem the old output stays untouched.
 
@@ -221,13 +223,19 @@ def build(
     output is left as it is without reading a single entry; ``force`` builds regardless.
     An output folder feedpub did not write is refused unless ``replace_output``. Holds the
     publication's lock throughout (LockHeld, exit 3, when another process keeps it).
+    ``progress`` is told (stage, done, total) as the build goes.
     """
     with publication_lock(root, "build"):
-        return _build(root, now, validate, force, replace_output)
+        return _build(root, now, validate, force, replace_output, progress)
 
 
 def _build(
-    root: Path, now: datetime | None, validate: bool, force: bool, replace_output: bool
+    root: Path,
+    now: datetime | None,
+    validate: bool,
+    force: bool,
+    replace_output: bool,
+    progress: Progress | None = None,
 ) -> BuildResult:
     moment = now or datetime.now(UTC)
     started = stamp.now_ns()
@@ -244,7 +252,7 @@ def _build(
                 fingerprint=fresh.fingerprint,
             )
     records = _source_records(root)
-    pub, parts, hashes = load_compiled(root, records)
+    pub, parts, hashes = load_compiled(root, records, progress)
     pagefind = search.require_pagefind(pub.settings) if pub.settings.search else None
     ledger_path = root / LEDGER_NAME
     due = due_entries(pub.entries, moment)
@@ -252,7 +260,11 @@ def _build(
     tracked = track_edits(due, ledger, moment, hashes)
     scheduled = [e.published for e in pub.entries if not e.draft and e.published > moment]
     pub = replace(pub, entries=tuple(tracked.entries))
+    if progress is not None:
+        progress(RENDER_STAGE, 0, 1)
     files = render_publication(pub, moment, _lookup(records), parts)
+    if progress is not None:
+        progress(RENDER_STAGE, 1, 1)
     output = pub.settings.output
     warnings: list[Problem] = list(tracked.warnings) + feed_warnings(pub, files, moment)
     if validate:
@@ -276,7 +288,7 @@ def _build(
         edited=tracked.edited,
         fingerprint=output_fingerprint(files),
     )
-    counts = write_output(output, files)
+    counts = write_output(output, files, progress)
     result.written, result.unchanged, result.removed = (
         counts.written,
         counts.unchanged,
@@ -301,7 +313,9 @@ def _build(
 
 
 def load_compiled(
-    root: Path, records: Mapping[str, SourceRecord] | None = None
+    root: Path,
+    records: Mapping[str, SourceRecord] | None = None,
+    progress: Progress | None = None,
 ) -> tuple[Publication, dict[str, LocalParts], dict[str, str]]:
     """The publication through the parse cache and worker processes, with each entry's own
     rendered parts and content hash; ``records`` defaults to what sources.lock holds."""
@@ -310,7 +324,9 @@ def load_compiled(
     hashes: dict[str, str] = {}
 
     def load_entries(root: Path, settings: Settings, problems: list[Problem]) -> list[Entry]:
-        entries, rendered = compile_entries(root, settings, known, problems, hashes=hashes)
+        entries, rendered = compile_entries(
+            root, settings, known, problems, hashes=hashes, progress=progress
+        )
         parts.update(rendered)
         return entries
 
