@@ -15,11 +15,13 @@ import click
 
 from feedpub import __version__
 from feedpub.cliformat import (
+    EXAMPLES,
     ProgressBar,
     RedactUrls,
     add_examples,
     log_file_handler,
     problems_table,
+    publish_json,
     source_json,
     source_rows,
     sources_table,
@@ -32,19 +34,6 @@ if TYPE_CHECKING:
     pass
 
 log = logging.getLogger("feedpub")
-
-EXAMPLES = """
-\b
-Examples:
-  feedpub init my-briefings        start a publication
-  feedpub new "Talks in Istanbul"  write a new entry file
-  feedpub templates copy entry.html  edit how entry pages look
-  feedpub build                    build public/ from entries/ and feeds/
-  feedpub validate                 check the feeds of the last build
-  feedpub pull                     fetch the sources entries cite
-  feedpub publish --dry-run        show what would be uploaded
-  feedpub run --quiet              the cron job: pull, build, validate, publish
-"""
 
 
 class Options:
@@ -475,6 +464,7 @@ def sources_command(opts: Options, problems: bool, output_format: str) -> None:
     metavar="N",
     help="Upload up to N files at once to S3 and WebDAV targets (default: the target's jobs:, else 8).",
 )
+@FORMAT_OPTION
 @root_option
 @pass_options
 def publish_command(
@@ -484,15 +474,25 @@ def publish_command(
     delete: bool,
     max_deletes: int,
     jobs: int | None,
+    output_format: str,
 ) -> None:
     """Upload the output to the targets in feedpub.yaml (all, or the TARGETs named): changed files only."""
     from feedpub.publish import PublishOptions, PublishReport, publish
 
-    progress = ProgressBar() if sys.stderr.isatty() and not opts.quiet and not dry_run else None
+    as_json = output_format == "json"
+    progress = (
+        ProgressBar()
+        if sys.stderr.isatty() and not opts.quiet and not dry_run and not as_json
+        else None
+    )
+    reports: list[PublishReport] = []
 
     def on_report(report: PublishReport) -> None:
+        reports.append(report)
         if progress is not None:
             progress.finish()
+        if as_json:
+            return
         if report.dry_run:
             opts.say(f"{report.target} ({report.url}): {report.summary()}")
             for line in report.plan.lines(verbose=opts.verbose > 0):
@@ -516,6 +516,8 @@ def publish_command(
                 on_report=on_report,
             ),
         )
+    if as_json:
+        click.echo(json.dumps({"targets": [publish_json(r) for r in reports]}, indent=2))
 
 
 # --- run -----------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from feedpub.redact import redact_text
 log = logging.getLogger("feedpub")
 
 if TYPE_CHECKING:
+    from feedpub.publish import PublishReport
     from feedpub.sources.pull import PullReport
 
 
@@ -144,6 +145,31 @@ class ProgressBar:
             self.bar = None
 
 
+def publish_json(report: PublishReport) -> dict[str, Any]:
+    """One target of ``publish --format json``: what was (or, dry, would be) done, file by file."""
+    plan = report.plan
+    return {
+        "target": report.target,
+        "url": report.url,
+        "dry_run": report.dry_run,
+        "error": report.error or None,
+        "upload": [
+            {
+                "path": u.file.path,
+                "reason": u.reason,
+                "content_type": u.file.content_type,
+                "cache_control": u.file.cache_control,
+                "size": u.file.size,
+            }
+            for u in plan.uploads
+        ],
+        "unchanged": len(plan.unchanged),
+        "delete": list(plan.deletes),
+        "keep": list(plan.kept),
+        "refused": plan.refused or None,
+    }
+
+
 # --- logging: stderr and --log-file, credentials masked ----------------------------------
 
 
@@ -203,6 +229,20 @@ COMMAND_EXAMPLES: dict[str, list[tuple[str, str]]] = {
     ],
     "templates copy": [("feedpub templates copy base.html entry.html", "then edit templates/")],
 }
+
+
+EXAMPLES = """
+\b
+Examples:
+  feedpub init my-briefings        start a publication
+  feedpub new "Talks in Istanbul"  write a new entry file
+  feedpub templates copy entry.html  edit how entry pages look
+  feedpub build                    build public/ from entries/ and feeds/
+  feedpub validate                 check the feeds of the last build
+  feedpub pull                     fetch the sources entries cite
+  feedpub publish --dry-run        show what would be uploaded
+  feedpub run --quiet              the cron job: pull, build, validate, publish
+"""
 
 
 def add_examples(group: click.Group, prefix: str = "") -> None:

@@ -72,6 +72,25 @@ def test_dry_run_prints_the_plan_and_changes_nothing(
         "  entries: 1 new (third), 0 changed, 1 removed (first)\n"
     )
     assert tree(www) == before
+    assert feedpub(root, "--dry-run", "--delete", "--format", "json") == 0
+    [site] = json.loads(capsys.readouterr().out)["targets"]
+    assert (site["target"], site["url"], site["dry_run"], site["error"]) == (
+        "site",
+        www.as_uri(),
+        True,
+        None,
+    )
+    assert [(u["path"], u["reason"]) for u in site["upload"]] == [
+        ("entries/third.html", "new"),
+        ("news/feed.json", "changed"),
+        ("news/atom.xml", "changed"),
+        ("news/rss.xml", "changed"),
+        ("index.html", "changed"),
+        ("news/index.html", "changed"),
+    ]
+    assert site["upload"][2]["content_type"] == "application/atom+xml; charset=utf-8"
+    assert (site["unchanged"], site["delete"], site["keep"]) == (3, ["entries/first.html"], [])
+    assert tree(www) == before
 
 
 def test_max_deletes_exits_1_and_says_so(
