@@ -364,23 +364,10 @@ def _link(el: Element, report: Report) -> None:
             "nor a full URL; readers ignore it",
             el.sourceline,
         )
-    kind = el.get("type")
-    if kind is not None and not is_mime_type(kind):
-        report.error(
-            "invalid-attribute-value",
-            f"<link> type {kind!r} must be a MIME type like 'text/html'",
-            el.sourceline,
-        )
     lang = el.get("hreflang")
     if lang is not None and language_problem(lang) is not None:
         report.error("invalid-language", f"<link> hreflang {language_problem(lang)}", el.sourceline)
-    length = el.get("length")
-    if length is not None and not length.strip().isdigit():
-        report.error(
-            "invalid-attribute-value",
-            f"<link> length {length!r} must be a whole number of bytes",
-            el.sourceline,
-        )
+    attributes.check_length_and_type(el, report, "text/html")
 
 
 def _alternates(links: list[Element], report: Report) -> None:

@@ -13,6 +13,7 @@ from feedpub.validate.common import ATOM, Element, name_of, split
 from feedpub.validate.languages import language_problem
 from feedpub.validate.report import Report
 from feedpub.validate.uris import check_uri
+from feedpub.validate.urls import is_mime_type
 
 XML_NS = "http://www.w3.org/XML/1998/namespace"
 _LANG = f"{{{XML_NS}}}lang"
@@ -95,3 +96,23 @@ def _attributes(el: Element, allowed: frozenset[str], report: Report) -> None:
                 )
         elif name == _BASE:
             check_uri(report, value, el.sourceline, f"<{name_of(el)}> xml:base", full=False)
+
+
+def check_length_and_type(el: Element, report: Report, example_type: str) -> None:
+    """``length`` a whole number of bytes and ``type`` a MIME type: Atom's <link> (RFC 4287
+    §4.2.7) and RSS's <enclosure> (RSS 2.0) say the same of both."""
+    name = name_of(el)
+    length = el.get("length")
+    if length is not None and not length.strip().isdigit():
+        report.error(
+            "invalid-attribute-value",
+            f"<{name}> length {length!r} must be the size in bytes, a whole number",
+            el.sourceline,
+        )
+    kind = el.get("type")
+    if kind is not None and not is_mime_type(kind):
+        report.error(
+            "invalid-attribute-value",
+            f"<{name}> type {kind!r} must be a MIME type like {example_type!r}",
+            el.sourceline,
+        )

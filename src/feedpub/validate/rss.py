@@ -23,7 +23,7 @@ from feedpub.validate.ext import IN_RSS
 from feedpub.validate.languages import language_problem
 from feedpub.validate.report import Report
 from feedpub.validate.uris import check_uri, uri_problem
-from feedpub.validate.urls import is_mime_type, is_rss_contact, url_problem
+from feedpub.validate.urls import is_rss_contact, url_problem
 
 CHANNEL_ELEMENTS = frozenset(
     {
@@ -677,20 +677,7 @@ def _enclosure(el: Element, report: Report) -> None:
             "download enclosures over HTTP",
             el.sourceline,
         )
-    length = el.get("length")
-    if length is not None and not length.strip().isdigit():
-        report.error(
-            "invalid-attribute-value",
-            f"<enclosure> length {length!r} must be the size in bytes, a whole number",
-            el.sourceline,
-        )
-    kind = el.get("type")
-    if kind is not None and not is_mime_type(kind):
-        report.error(
-            "invalid-attribute-value",
-            f"<enclosure> type {kind!r} must be a MIME type like 'audio/mpeg'",
-            el.sourceline,
-        )
+    attributes.check_length_and_type(el, report, "audio/mpeg")
 
 
 def _source(el: Element, report: Report) -> None:
