@@ -5,8 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -16,6 +15,7 @@ import click
 from feedpub import __version__
 from feedpub.cliformat import (
     EXAMPLES,
+    BuildProgress,
     ProgressBar,
     RedactUrls,
     add_examples,
@@ -25,6 +25,7 @@ from feedpub.cliformat import (
     source_json,
     source_rows,
     sources_table,
+    terminal,
 )
 from feedpub.errors import FeedpubError, Problem
 from feedpub.redact import redact_text
@@ -172,7 +173,7 @@ def build(opts: Options, force: bool, replace_output: bool, now: datetime | None
     """Build every feed and the site into the output folder (default public/)."""
     from feedpub.pipeline import build as build_publication
 
-    bar = BuildProgress() if _terminal() and not opts.quiet else None
+    bar = BuildProgress() if terminal() and not opts.quiet else None
     try:
         result = build_publication(
             opts.root, now=now, force=force, replace_output=replace_output, progress=bar
@@ -182,40 +183,6 @@ def build(opts: Options, force: bool, replace_output: bool, now: datetime | None
             bar.finish()
     print_problems(result.warnings)
     opts.say(result.summary())
-
-
-def _terminal() -> bool:
-    """Both stdout and stderr are a terminal (never so under cron, in pipes or in CI logs)."""
-    return sys.stdout.isatty() and sys.stderr.isatty()
-
-
-PROGRESS_AFTER = 1.0  # seconds a build runs before it shows a progress bar
-
-
-class BuildProgress:
-    """A click progress bar on stderr per build stage, shown only once a build has taken
-    longer than PROGRESS_AFTER seconds (a quick build prints nothing extra)."""
-
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
-        self.clock = clock
-        self.started = clock()
-        self.stage = ""
-        self.bar: Any = None
-
-    def __call__(self, stage: str, done: int, total: int) -> None:
-        if self.bar is None and self.clock() - self.started < PROGRESS_AFTER:
-            return
-        if self.bar is None or stage != self.stage:
-            self.finish()
-            self.stage = stage
-            self.bar = click.progressbar(length=max(total, 1), label=stage, file=sys.stderr)
-            self.bar.__enter__()
-        self.bar.update(max(0, done - self.bar.pos))
-
-    def finish(self) -> None:
-        if self.bar is not None:
-            self.bar.__exit__(None, None, None)
-            self.bar = None
 
 
 @cli.command()

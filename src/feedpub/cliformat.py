@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -113,6 +113,43 @@ def problems_table(report: PullReport) -> str:
         cited_by = ", ".join(report.cited_by.get(record.url, ()))
         body.append((record.state, status, record.url, detail, cited_by))
     return format_table(header, body) if body else ""
+
+
+# --- build -------------------------------------------------------------------------------
+
+
+def terminal() -> bool:
+    """Both stdout and stderr are a terminal (never so under cron, in pipes or in CI logs)."""
+    return sys.stdout.isatty() and sys.stderr.isatty()
+
+
+PROGRESS_AFTER = 1.0  # seconds a build runs before it shows a progress bar
+
+
+class BuildProgress:
+    """A click progress bar on stderr per build stage, shown only once a build has taken
+    longer than PROGRESS_AFTER seconds (a quick build prints nothing extra)."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock
+        self.started = clock()
+        self.stage = ""
+        self.bar: Any = None
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if self.bar is None and self.clock() - self.started < PROGRESS_AFTER:
+            return
+        if self.bar is None or stage != self.stage:
+            self.finish()
+            self.stage = stage
+            self.bar = click.progressbar(length=max(total, 1), label=stage, file=sys.stderr)
+            self.bar.__enter__()
+        self.bar.update(max(0, done - self.bar.pos))
+
+    def finish(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
 
 
 # --- publish -------------------------------------------------------------------------------

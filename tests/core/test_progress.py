@@ -10,12 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from feedpub.cli import BuildProgress
+from feedpub.cliformat import BuildProgress
 
 NOW = "2026-01-01T00:00:00Z"
 # PROGRESS_AFTER set to 0: every build counts as a long one.
 SCRIPT = (
-    "import sys, feedpub.cli as c; c.PROGRESS_AFTER = 0; raise SystemExit(c.main(sys.argv[1:]))"
+    "import sys, feedpub.cli as c, feedpub.cliformat as f; f.PROGRESS_AFTER = 0; "
+    "raise SystemExit(c.main(sys.argv[1:]))"
 )
 
 
