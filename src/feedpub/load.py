@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from feedpub import yamlfile
 from feedpub.errors import InputError, Location, Problem
+from feedpub.fieldrules import base_url_problem, date_problem, id_problem, link_problem
 from feedpub.inputs import input_file, read_regular, walk
 from feedpub.langs import is_language_tag
 from feedpub.model import (
@@ -141,13 +142,27 @@ class FileChecker:
         return tuple(out)
 
     def url(
-        self, data: dict[str, Any], path: list[str | int], name: str, *, absolute: bool
+        self,
+        data: dict[str, Any],
+        path: list[str | int],
+        name: str,
+        *,
+        absolute: bool,
+        ascii_only: bool = False,
     ) -> str | None:
+        """An http(s) URL (or, unless ``absolute``, a path under base_url) every feed can carry.
+
+        ``ascii_only``: the value also becomes an RSS link, which must be ASCII.
+        """
         value = self.string(data, path, name)
         if not value:
             return None
         if not is_web_url(value) and (absolute or ":" in value.split("/")[0]):
             self.error([*path, name], f"expected an absolute http(s) URL, got {value!r}")
+            return None
+        problem = link_problem(value, ascii_only=ascii_only, absolute=absolute)
+        if problem is not None:
+            self.error([*path, name], problem)
             return None
         return value
 
@@ -291,7 +306,7 @@ def _load_settings(root: Path, problems: list[Problem]) -> Settings | None:
     data = checker.mapping(data, [], SETTINGS_FIELDS, ("title", "base_url"))
     if data is None:
         return None
-    base_url = checker.url(data, [], "base_url", absolute=True) or "https://example.org/"
+    base_url = _base_url(checker, data)
     if not base_url.endswith("/"):
         base_url += "/"
     zone_name = checker.string(data, [], "timezone", "UTC") or "UTC"
@@ -350,6 +365,18 @@ def _load_settings(root: Path, problems: list[Problem]) -> Settings | None:
         search=search,
         max_entry_bytes=max_entry_bytes,
     )
+
+
+def _base_url(checker: FileChecker, data: dict[str, Any]) -> str:
+    value = checker.string(data, [], "base_url").strip()
+    if value and not is_web_url(value):
+        checker.error(["base_url"], f"expected an absolute http(s) URL, got {value!r}")
+        return "https://example.org/"
+    problem = base_url_problem(value) if value else None
+    if problem is not None:
+        checker.error(["base_url"], problem)
+        return "https://example.org/"
+    return value or "https://example.org/"
 
 
 def _sources_settings(checker: FileChecker, value: Any) -> SourcesSettings:
@@ -458,7 +485,7 @@ def _feed(path: Path, stem: str, checker: FileChecker, limit: int) -> FeedSpec |
     data = checker.mapping(data, [], FEED_FIELDS, ("title",))
     if data is None:
         return None
-    feed_id = checker.string(data, [], "id", stem) or stem
+    feed_id = _id(checker, data, stem)
     if not ID_PATTERN.match(feed_id) or feed_id in RESERVED_FEED_IDS:
         checker.error(
             ["id"],
@@ -478,6 +505,8 @@ def _feed(path: Path, stem: str, checker: FileChecker, limit: int) -> FeedSpec |
     for index, hub in enumerate(hubs):
         if not is_web_url(hub):
             checker.error(["hubs", index], f"expected an absolute http(s) URL, got {hub!r}")
+        elif problem := link_problem(hub, ascii_only=False):
+            checker.error(["hubs", index], problem)
     flags = {name: _flag(checker, data, name) for name in ("archive", "stylesheet")}
     return FeedSpec(
         id=feed_id,
@@ -489,10 +518,34 @@ def _feed(path: Path, stem: str, checker: FileChecker, limit: int) -> FeedSpec |
         formats=tuple(f for f in FORMATS if f in formats),
         hubs=hubs,
         icon=checker.url(data, [], "icon", absolute=False),
-        logo=checker.url(data, [], "logo", absolute=False),
+        logo=checker.url(data, [], "logo", absolute=False, ascii_only=True),  # RSS <image>
         archive=flags["archive"],
         stylesheet=flags["stylesheet"],
     )
+
+
+def _id(checker: FileChecker, data: dict[str, Any], stem: str) -> str:
+    """The ``id`` field, checked; the file name when there is none (an empty one is an error)."""
+    raw = data.get("id")
+    if "id" not in data:
+        value = stem
+    elif raw is None or (isinstance(raw, str) and not raw.strip()):
+        checker.error(
+            ["id"],
+            f"must not be empty; give an id, or remove the line to use the file name {stem!r}",
+        )
+        return stem
+    else:
+        value = checker.string(data, [], "id") or stem
+    reserved = id_problem(value)
+    if reserved is not None:
+        checker.error(
+            ["id"],
+            f"{value!r} is {reserved}; choose another id"
+            if "id" in data
+            else f"the file name gives the id {value!r}, {reserved}; rename the file or add an id",
+        )
+    return value
 
 
 def _flag(checker: FileChecker, data: dict[str, Any], name: str) -> bool:
@@ -576,18 +629,22 @@ def _entry(raw: Any, checker: FileChecker, stem: str, context: EntryContext) -> 
     data = checker.mapping(raw, [], ENTRY_FIELDS, ("title", "published"))
     if data is None:
         return None
-    entry_id = checker.string(data, [], "id", stem) or stem
+    entry_id = _id(checker, data, stem)
     if not ID_PATTERN.match(entry_id):
         checker.error(["id"], f"expected letters, digits, '.', '_' or '-', got {entry_id!r}")
     dates: dict[str, datetime | None] = {}
     for name in ("published", "updated"):
         value = data.get(name)
         dates[name] = None if value is None else to_datetime(value, context.timezone)
-        if value is not None and dates[name] is None:
+        moment = dates[name]
+        if value is not None and moment is None:
             checker.error(
                 [name],
                 f"expected an ISO 8601 date and time such as 2025-05-17T18:00:00+03:00, got {value!r}",
             )
+        elif moment is not None and (problem := date_problem(moment)):
+            checker.error([name], problem)
+            dates[name] = None
     published, updated = dates["published"], dates["updated"]
     if published and updated and updated < published:
         checker.error(["updated"], "must not be earlier than published")
@@ -768,7 +825,7 @@ def _image(checker: FileChecker, value: Any) -> Image | None:
     )
     if data is None:
         return None
-    url = checker.url(data, ["image"], "url", absolute=False)
+    url = checker.url(data, ["image"], "url", absolute=False, ascii_only=True)  # <enclosure>
     sizes: dict[str, int | None] = {}
     for name, least in (("width", 1), ("height", 1), ("length", 0)):
         number = data.get(name)
