@@ -374,3 +374,19 @@ def test_an_empty_id_is_an_error(
         f"entries/x.yaml:1:{column}: error: id: must not be empty; give an id, or remove the "
         "line to use the file name 'x'",
     )
+
+
+# --- size -----------------------------------------------------------------------------------
+
+
+def test_an_entry_file_over_the_size_limit_is_refused_unread(
+    built: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    line = b"# " + b"x" * 97 + b"\n"
+    entry(built, ENTRY.encode() + line * 50_000)  # 5,000,067 bytes: over the default 5 MB
+    refused(
+        built,
+        capsys,
+        "entries/x.yaml: error: the file is 5,000,067 bytes, over the limit of 5,000,000 "
+        "(max_entry_bytes in feedpub.yaml); split it or raise the limit",
+    )
