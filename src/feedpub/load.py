@@ -20,6 +20,7 @@ from feedpub.langs import is_language_tag
 from feedpub.model import (
     FORMATS,
     MAX_ENTRY_BYTES,
+    PAGE_SIZE,
     Entry,
     FeedSpec,
     Image,
@@ -39,7 +40,17 @@ SETTINGS_FILE = "feedpub.yaml"
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 # `[text][key]` and `[key][]`: reference links whose label must be a source key.
 CITATION = re.compile(r"(?<!\\)\[((?:[^\[\]\\]|\\.)*)\]\[((?:[^\[\]\\]|\\.)*)\]")
-RESERVED_FEED_IDS = {"entries", "assets", "style.css", "index.html", "feed.xsl"}
+# Folders and files the site itself writes at the output's root.
+RESERVED_FEED_IDS = {
+    "entries",
+    "assets",
+    "style.css",
+    "index.html",
+    "feed.xsl",
+    "page",
+    "tags",
+    "archive",
+}
 
 
 def type_name(value: Any) -> str:
@@ -243,6 +254,7 @@ SETTINGS_FIELDS = (
     "targets",
     "search",
     "max_entry_bytes",
+    "page_size",
 )
 SOURCES_FIELDS = (
     "max_age_days",
@@ -340,6 +352,12 @@ def _load_settings(root: Path, problems: list[Problem]) -> Settings | None:
             f"expected a positive whole number of bytes, got {max_entry_bytes!r}",
         )
         max_entry_bytes = MAX_ENTRY_BYTES
+    page_size = data.get("page_size", PAGE_SIZE)
+    if isinstance(page_size, bool) or not isinstance(page_size, int) or page_size < 1:
+        checker.error(
+            ["page_size"], f"expected a positive whole number of entries, got {page_size!r}"
+        )
+        page_size = PAGE_SIZE
     output = checker.string(data, [], "output", "public") or "public"
     search = data.get("search", False)
     if not isinstance(search, bool):
@@ -364,6 +382,7 @@ def _load_settings(root: Path, problems: list[Problem]) -> Settings | None:
         targets=targets,
         search=search,
         max_entry_bytes=max_entry_bytes,
+        page_size=page_size,
     )
 
 

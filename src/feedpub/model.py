@@ -121,6 +121,7 @@ class SourcesSettings:
 
 
 MAX_ENTRY_BYTES = 5_000_000  # an entry is a few KB; this only stops a runaway file
+PAGE_SIZE = 20  # entries per listing page unless feedpub.yaml says `page_size:`
 
 
 @dataclass(frozen=True)
@@ -140,6 +141,7 @@ class Settings:
     path: str = "feedpub.yaml"
     search: bool = False  # build a Pagefind index, a search page and a search box
     max_entry_bytes: int = MAX_ENTRY_BYTES  # largest entry or feed file read
+    page_size: int = PAGE_SIZE  # entries per listing page (home, feeds, tags, years)
 
 
 @dataclass(frozen=True)

@@ -106,8 +106,11 @@ def render_publication(
     files: dict[str, bytes] = {}
     per_feed: dict[str, list[Briefing]] = {}
     for feed in pub.feeds:
-        chosen = [by_id[e.id] for e in feed_entries(feed, due, everything=feed.archive)]
-        per_feed[feed.id] = chosen[: feed.limit]
+        # Pages list every entry a feed selects; the feed documents hold its newest `limit`
+        # (and, archived, the rest in archive documents).
+        selected = [by_id[e.id] for e in feed_entries(feed, due, everything=True)]
+        per_feed[feed.id] = selected
+        chosen = selected if feed.archive else selected[: feed.limit]
         items = feed_items(chosen, settings.base_url, static)
         files.update(render_feed(feed, settings, items, fallback=_epoch(pub)))
     if any(feed.stylesheet for feed in pub.feeds):

@@ -43,7 +43,7 @@ def test_build_root_option_after_the_command(
 ) -> None:
     code, out, err = run(["build", "--root", str(mini), "--now", "2026-01-01T00:00:00Z"], capsys)
     assert (code, err) == (0, "")
-    assert out == "built 2 feeds from 2 entries into public/: 15 written, 0 unchanged, 0 removed\n"
+    assert out == "built 2 feeds from 2 entries into public/: 21 written, 0 unchanged, 0 removed\n"
     code, out, _ = run(["--root", str(mini), "build", "--now", "2026-01-01T00:00:00Z"], capsys)
     assert out == "public/ is up to date (2 entries, 2 feeds)\n"
 
@@ -153,14 +153,19 @@ def test_init_copy_edit_build_as_the_readme_shows(
     assert (code, out.splitlines()) == (
         0,
         [
-            "404.html       package",
-            "base.html      package",
-            "briefing.html  package",
-            "entry.html     overridden",
-            "feed.html      package",
-            "home.html      package",
-            "listing.html   package",
-            "search.html    package",
+            "404.html         package",
+            "archive.html     package",
+            "base.html        package",
+            "briefing.html    package",
+            "entry.html       overridden",
+            "feed.html        package",
+            "home.html        package",
+            "listing.html     package",
+            "pagination.html  package",
+            "search.html      package",
+            "tag.html         package",
+            "tags.html        package",
+            "year.html        package",
         ],
     )
     page = Path("templates/entry.html")
@@ -189,7 +194,7 @@ def test_templates_copy_refuses_to_overwrite_and_unknown_names(
     code, _, err = run(["templates", "copy", "--root", str(mini), "page.html"], capsys)
     assert code == 2
     assert err.startswith(
-        "feedpub: no default template 'page.html'; the defaults are: 404.html, base.html,"
+        "feedpub: no default template 'page.html'; the defaults are: 404.html, archive.html,"
     )
 
 

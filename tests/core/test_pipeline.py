@@ -26,7 +26,7 @@ def snapshot(folder: Path) -> dict[str, tuple[bytes, int, int]]:
 
 def test_second_build_changes_nothing(mini: Path) -> None:
     first = build(mini, now=NOW)
-    assert first.changed and first.written == 15
+    assert first.changed and first.written == 21
     before = snapshot(mini / "public")
     second = build(mini, now=NOW)
     assert not second.changed
@@ -48,10 +48,12 @@ def test_unchanged_files_keep_their_mtime(mini: Path) -> None:
         "all/feed.json",
         "all/index.html",
         "all/rss.xml",
+        "archive/2025/index.html",
         "entries/grain-deal.html",
         "entries/talks.html",
         "index.html",
         "sitemap.xml",  # talks.html's lastmod: the edit's time
+        "tags/diplomacy/index.html",
         "trade/atom.xml",
         "trade/rss.xml",
     ]
@@ -75,8 +77,9 @@ def test_removed_entry_leaves_the_output(mini: Path) -> None:
         .replace("related: [talks]\n", "")
     )
     result = build(mini, now=NOW)
-    assert result.removed == 1
+    assert result.removed == 2  # its page, and the page of the tag only it carried
     assert not (mini / "public" / "entries" / "talks.html").exists()
+    assert not (mini / "public" / "tags" / "diplomacy").exists()
     assert b"Talks resume" not in (mini / "public" / "all" / "rss.xml").read_bytes()
 
 

@@ -77,6 +77,6 @@ def test_a_replaced_output_folder_rebuilds(mini: Path, counted: list[int]) -> No
     age_inputs(mini)
     build(mini, now=NOW)
     shutil.rmtree(mini / "public")
-    assert build(mini, now=NOW).written == 15
+    assert build(mini, now=NOW).written == 21
     assert build(mini, now=NOW, force=True).changed is False
     assert len(counted) == 3

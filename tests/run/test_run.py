@@ -108,7 +108,7 @@ def published(pub: Path, tmp_path: Path) -> Iterator[Path]:
     assert done.returncode == 0, done.stderr
     assert (
         done.stdout
-        == "run: built 15 written, 0 removed; local: 15 uploaded, 0 unchanged, 0 deleted\n"
+        == "run: built 21 written, 0 removed; local: 21 uploaded, 0 unchanged, 0 deleted\n"
     )
     yield pub
 
@@ -256,7 +256,7 @@ def test_log_file_gets_timestamped_lines(pub: Path, tmp_path: Path) -> None:
     messages = [line.split(" ", 2)[2] for line in lines]
     assert messages[0] == f"run started in {pub}"
     assert messages[-1] == "run finished: nothing changed"
-    assert "published local: 15 uploaded, 0 unchanged, 0 deleted" in messages
+    assert "published local: 21 uploaded, 0 unchanged, 0 deleted" in messages
     assert all(datetime.strptime(line.split(" ")[0], "%Y-%m-%dT%H:%M:%SZ") for line in lines)
 
 

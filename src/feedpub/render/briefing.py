@@ -239,6 +239,7 @@ def entry_link(entry: Entry, base_url: str, summary_html: str) -> EntryLink:
         updated=entry.updated,
         summary=Markup(summary_html),
         tags=entry.tags,
+        language=entry.language,
     )
 
 

@@ -13,6 +13,7 @@ from datetime import datetime
 
 from markupsafe import Markup
 
+from feedpub.langs import is_rtl
 from feedpub.model import FEED_FILES, FeedSpec, Image, Person, Settings
 
 # Feed format → (media type, label), in the order feeds list them.
@@ -45,6 +46,37 @@ class FeedView:
     url: str  # absolute URL of the feed's page (its folder)
     path: str  # "all/index.html"
     formats: tuple[FeedFormat, ...]
+    archive: bool = False  # `archive: true`: older entries in RFC 5005 archive documents
+    archives: tuple[FeedArchive, ...] = ()  # those documents, newest first (none until needed)
+
+
+@dataclass(frozen=True)
+class FeedArchive:
+    """One RFC 5005 archive document of a feed, in each of the feed's formats."""
+
+    number: int  # 1 holds the oldest entries
+    formats: tuple[FeedFormat, ...]
+
+
+@dataclass(frozen=True)
+class TagView:
+    """A tag and its page (``tags/<slug>/``): every entry carrying it, newest first."""
+
+    name: str  # as entries spell it (the most used spelling)
+    slug: str  # its folder: lower case, punctuation and spaces as "-"
+    url: str  # absolute URL of its page
+    path: str  # "tags/trade/index.html"
+    count: int  # entries carrying it
+
+
+@dataclass(frozen=True)
+class YearView:
+    """A year of the archive (``archive/<year>/``): the entries published in it."""
+
+    year: int
+    url: str
+    path: str  # "archive/2025/index.html"
+    count: int
 
 
 @dataclass(frozen=True)
@@ -59,6 +91,13 @@ class SiteView:
     author: Person
     feeds: tuple[FeedView, ...]
     search: bool = False  # `search: true`: pages get a search box leading to search.html
+    dir: str = "ltr"  # "rtl" when ``language`` is written right to left
+    main_feed: FeedView | None = None  # the first feed of every entry (else the first feed)
+    tags: tuple[TagView, ...] = ()  # every tag, by name
+    years: tuple[YearView, ...] = ()  # every year with entries, newest first
+    home: str = "index.html"  # paths of the index pages, relative to the output root
+    tags_index: str = "tags/index.html"
+    archive_index: str = "archive/index.html"
 
 
 @dataclass(frozen=True)
@@ -67,21 +106,26 @@ class Pagination:
 
     number: int  # 1-based
     count: int
-    previous: str | None = None  # path of the previous page, relative to the output root
-    next: str | None = None
+    previous: str | None = None  # path of the previous (newer) page, relative to the output root
+    next: str | None = None  # path of the next (older) page
+    first: str = ""  # path of page 1
+    last: str = ""  # path of the last page
+    total: int = 0  # entries over all the pages
 
 
 @dataclass(frozen=True)
 class PageView:
     """The page being rendered (``page``)."""
 
-    kind: str  # "entry", "home", "feed", "search", "not-found"
+    kind: str  # "entry", "home", "feed", "tag", "tags", "year", "archive", "search", "not-found"
     title: str
     path: str  # output path: "entries/talks.html"
     url: str  # canonical absolute URL ("" for the 404 page, which has none)
     root: str  # way up to the output root: "" or "../"; the 404 page: base_url's path, "/news/"
     alternates: tuple[FeedView, ...]  # feeds announced by <link rel="alternate">
     pagination: Pagination | None = None
+    description: str = ""  # plain text for link previews (og:description): an entry's lead
+    image: Image | None = None  # absolute URL: og:image
 
 
 @dataclass(frozen=True)
@@ -107,6 +151,12 @@ class EntryLink:
     updated: datetime | None
     summary: Markup
     tags: tuple[str, ...]
+    language: str | None = None  # the entry's own language, when it has one
+
+    @property
+    def dir(self) -> str:
+        """ "rtl" or "ltr" for ``language`` (the publication's direction is on <html>)."""
+        return "rtl" if is_rtl(self.language) else "ltr"
 
 
 @dataclass(frozen=True)
@@ -161,19 +211,27 @@ class EntryView:
     sources: tuple[CitedSource, ...]
     related: tuple[EntryLink, ...]
     referenced_by: tuple[EntryLink, ...]  # due entries naming this one in `related`
+    language: str | None = None  # the entry's own language (lang on its <article>), if any
+    dir: str = "ltr"  # its direction: "rtl" for a right-to-left ``language``
+    tag_pages: tuple[TagView, ...] = ()  # its tags' pages, in the entry's order
+    feeds: tuple[FeedView, ...] = ()  # the feeds that carry it
 
 
-def feed_view(feed: FeedSpec, base_url: str) -> FeedView:
-    formats = tuple(
+def _formats(feed: FeedSpec, base_url: str, folder: str) -> tuple[FeedFormat, ...]:
+    return tuple(
         FeedFormat(
             name=fmt,
             label=FORMAT_TYPES[fmt][1],
             media_type=FORMAT_TYPES[fmt][0],
-            url=f"{base_url}{feed.id}/{FEED_FILES[fmt]}",
-            path=f"{feed.id}/{FEED_FILES[fmt]}",
+            url=f"{base_url}{folder}{FEED_FILES[fmt]}",
+            path=f"{folder}{FEED_FILES[fmt]}",
         )
         for fmt in feed.formats
     )
+
+
+def feed_view(feed: FeedSpec, base_url: str, archives: int = 0) -> FeedView:
+    """The feed as pages show it; ``archives``: how many archive documents it has."""
     return FeedView(
         id=feed.id,
         title=feed.title,
@@ -181,11 +239,22 @@ def feed_view(feed: FeedSpec, base_url: str) -> FeedView:
         tags=feed.tags,
         url=f"{base_url}{feed.id}/",
         path=f"{feed.id}/index.html",
-        formats=formats,
+        formats=_formats(feed, base_url, f"{feed.id}/"),
+        archive=feed.archive,
+        archives=tuple(
+            FeedArchive(n, _formats(feed, base_url, f"{feed.id}/archive/{n}/"))
+            for n in range(archives, 0, -1)
+        ),
     )
 
 
-def site_view(settings: Settings, feeds: tuple[FeedView, ...]) -> SiteView:
+def site_view(
+    settings: Settings,
+    feeds: tuple[FeedView, ...],
+    tags: tuple[TagView, ...] = (),
+    years: tuple[YearView, ...] = (),
+) -> SiteView:
+    main = next((f for f in feeds if not f.tags), feeds[0] if feeds else None)
     return SiteView(
         title=settings.title,
         description=settings.description,
@@ -195,4 +264,8 @@ def site_view(settings: Settings, feeds: tuple[FeedView, ...]) -> SiteView:
         author=settings.author,
         feeds=feeds,
         search=settings.search,
+        dir="rtl" if is_rtl(settings.language) else "ltr",
+        main_feed=main,
+        tags=tags,
+        years=years,
     )

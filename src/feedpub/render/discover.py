@@ -11,6 +11,7 @@ from xml.sax.saxutils import quoteattr
 
 from feedpub.model import FEED_FILES, Entry, FeedSpec, Settings
 from feedpub.render.markup import escape
+from feedpub.render.pages import public_url
 
 SITEMAP_NAME = "sitemap.xml"
 ROBOTS_NAME = "robots.txt"
@@ -46,12 +47,9 @@ def w3c_datetime(moment: datetime) -> str:
 
 
 def page_url(base_url: str, path: str) -> str:
-    """The public URL of an output file: ``x/index.html`` is served as ``x/``."""
-    if path == "index.html":
-        return base_url
-    if path.endswith("/index.html"):
-        return base_url + path[: -len("index.html")]
-    return base_url + path
+    """The public URL of an output file: ``x/index.html`` is served as ``x/``; characters a
+    URL cannot hold (a tag page's Arabic name) percent-encoded, as the protocol asks."""
+    return public_url(base_url, path)
 
 
 def page_lastmods(
