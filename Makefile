@@ -11,7 +11,7 @@ install: $(STAMP)
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[s3,sftp,search,dev]'
+	$(PY) -m pip install -q -e '.[s3,sftp,search,serve,dev]'
 	touch $(STAMP)
 
 # Build the sample publication (feeds/ + entries/) into public/.

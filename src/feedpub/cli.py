@@ -562,14 +562,28 @@ def run_command(
     show_default=True,
     help="Build before serving.",
 )
+@click.option(
+    "--watch/--no-watch",
+    default=True,
+    show_default=True,
+    help="Rebuild when the publication changes; open pages reload themselves.",
+)
 @root_option
 @now_option
 @pass_options
-def serve(opts: Options, port: int, build_first: bool, now: datetime | None) -> None:
+def serve(opts: Options, port: int, build_first: bool, watch: bool, now: datetime | None) -> None:
     """Serve the output folder on http://127.0.0.1:PORT/ to preview it (Ctrl-C stops)."""
     from feedpub.serve import serve_output
 
-    serve_output(opts.root, port=port, build_first=build_first, now=now, say=opts.say)
+    serve_output(
+        opts.root,
+        port=port,
+        build_first=build_first,
+        now=now,
+        say=opts.say,
+        warn=lambda line: click.echo(redact_text(line), err=True),
+        live=watch,
+    )
 
 
 add_examples(cli)
