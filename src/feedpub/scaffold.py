@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from feedpub.errors import UsageError
+from feedpub.errors import InputError, UsageError
+from feedpub.files import write_atomic
 from feedpub.load import SETTINGS_FILE, load_settings
-from feedpub.render.templating import PACKAGE_DIR, TEMPLATES_DIR
+from feedpub.render.templating import PACKAGE_DIR, TEMPLATES_DIR, read_sources
 
 SETTINGS_TEMPLATE = """\
 # feedpub settings: see the README for every field.
@@ -140,9 +142,13 @@ class TemplateInfo:
 
 
 def list_templates(root: Path) -> list[TemplateInfo]:
-    """Every template a build can use: the package's and those in the publication's templates/."""
+    """Every template a build can use: the package's and those in the publication's templates/.
+
+    templates/ is read as a build reads it: InputError for a symlink out of it, a loop, a
+    dangling link or a FIFO.
+    """
     ours = set(_template_names(PACKAGE_DIR))
-    theirs = set(_template_names(root / TEMPLATES_DIR))
+    theirs = {n for n, (origin, _text) in read_sources(root).items() if origin == "publication"}
     out = []
     for name in sorted(ours | theirs):
         origin = (
@@ -153,7 +159,12 @@ def list_templates(root: Path) -> list[TemplateInfo]:
 
 
 def copy_templates(root: Path, names: tuple[str, ...], *, force: bool = False) -> list[Path]:
-    """Copy the package's NAMES into templates/ for editing; never overwrite unless ``force``."""
+    """Copy the package's NAMES into templates/ for editing; never overwrite unless ``force``.
+
+    Nothing is written while templates/ holds anything a build would refuse (InputError: a
+    symlink out of it, a loop, a dangling link, a FIFO), and a file is replaced by renaming
+    over it, so even a link inside templates/ is replaced itself, never written through.
+    """
     known = set(_template_names(PACKAGE_DIR))
     unknown = [n for n in names if n not in known]
     if unknown:
@@ -161,8 +172,16 @@ def copy_templates(root: Path, names: tuple[str, ...], *, force: bool = False) -
             f"no default template {', '.join(repr(n) for n in unknown)}; "
             f"the defaults are: {', '.join(sorted(known))}"
         )
+    try:
+        read_sources(root)
+    except InputError as exc:
+        count = len(exc.problems)
+        raise InputError(
+            f"{count} problem{'s' if count != 1 else ''} in templates/; nothing was copied",
+            exc.problems,
+        ) from None
     folder = root / TEMPLATES_DIR
-    existing = [n for n in names if (folder / n).exists()]
+    existing = [n for n in names if os.path.lexists(folder / n)]
     if existing and not force:
         raise UsageError(
             f"{', '.join(f'{TEMPLATES_DIR}/{n}' for n in existing)} already exists; "
@@ -172,7 +191,7 @@ def copy_templates(root: Path, names: tuple[str, ...], *, force: bool = False) -
     for name in dict.fromkeys(names):
         target = folder / name
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes((PACKAGE_DIR / name).read_bytes())
+        write_atomic(target, (PACKAGE_DIR / name).read_bytes(), durable=False)
         created.append(target)
     return created
 
