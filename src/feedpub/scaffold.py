@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from feedpub.errors import InputError, UsageError
+from feedpub.fieldrules import id_problem
 from feedpub.files import write_atomic
 from feedpub.load import SETTINGS_FILE, load_settings
 from feedpub.render.templating import PACKAGE_DIR, TEMPLATES_DIR, read_sources
@@ -104,7 +105,9 @@ def init_publication(
 def slugify(title: str) -> str:
     ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-")
-    return slug[:60].rstrip("-") or "entry"
+    slug = slug[:60].rstrip("-") or "entry"
+    # "Con" or "Aux" would make an id Windows reserves, which the loader refuses.
+    return f"{slug}-entry" if id_problem(slug) else slug
 
 
 def new_entry(

@@ -390,3 +390,10 @@ def test_an_entry_file_over_the_size_limit_is_refused_unread(
         "entries/x.yaml: error: the file is 5,000,067 bytes, over the limit of 5,000,000 "
         "(max_entry_bytes in feedpub.yaml); split it or raise the limit",
     )
+
+
+def test_new_never_writes_an_entry_with_a_reserved_id(built: Path) -> None:
+    done = feedpub(built, "new", "Con", "--now", NOW)
+    assert done.returncode == 0, done.stderr
+    assert (built / "entries" / "2026" / "con-entry.yaml").is_file()
+    assert feedpub(built, "build", "--now", NOW).returncode == 0
