@@ -28,7 +28,7 @@ which readers and hosts may cache for good, never change):
   (RSS has no item-level ``<language>``);
 - WebSub ``hub`` links and RFC 5005 ``current``/``prev-archive``/``next-archive`` links in RSS
   (feedgen writes them in Atom), ``<fh:archive/>`` in both, the RSS ``<image>`` after
-  ``<lastBuildDate>``, namespace prefixes declared once on the RSS root;
+  ``<lastBuildDate>``, the RSS root's prefixes in a fixed order (atom, content, dc, fh);
 - an empty entry body still writes ``<content:encoded>``/``<content>`` elements (feedgen skips
   or self-closes them), and a year before 1000 gets four digits in RSS dates (feedgen's
   ``strftime`` does not pad it; RFC 822 wants four).
@@ -36,7 +36,7 @@ which readers and hosts may cache for good, never change):
 Two fixes on feedgen's bytes: the ``xml-stylesheet`` processing instruction after the XML
 declaration, and on archive pages the Atom root's namespace declarations in our order
 (feedgen writes the Atom namespace as a plain ``xmlns`` attribute, which lxml puts after every
-prefixed declaration; no tree can change that order).
+prefixed declaration; no tree can change that order). tests/core/golden_xml pins all of it.
 """
 
 from __future__ import annotations
