@@ -188,24 +188,31 @@ def _load_cache(
     stale or unreadable just counts as empty."""
     files: dict[str, CacheItem] = {}
     for shard in shards:
-        try:
-            with (folder / f"entries-{shard:02d}.pickle").open("rb") as handle:
-                stored = pickle.load(handle)
-        except (
-            OSError,
-            EOFError,
-            pickle.UnpicklingError,
-            AttributeError,
-            ImportError,
-            TypeError,
-            ValueError,
-        ):
-            continue
-        if isinstance(stored, dict) and stored.get("context") == context_key:
-            found = stored.get("files")
-            if isinstance(found, dict):
-                files.update(found)
+        files.update(_read_pickle(folder / f"entries-{shard:02d}.pickle", context_key))
     return files
+
+
+def _read_pickle(path: Path, context_key: str) -> dict[str, Any]:
+    """The ``files`` a cache file holds for ``context_key``; empty when it is missing, stale,
+    truncated or written by another version (a cache only ever costs time)."""
+    try:
+        with path.open("rb") as handle:
+            stored = pickle.load(handle)
+    except (
+        OSError,
+        EOFError,
+        pickle.UnpicklingError,
+        AttributeError,
+        ImportError,
+        TypeError,
+        ValueError,
+    ):
+        return {}
+    if isinstance(stored, dict) and stored.get("context") == context_key:
+        found = stored.get("files")
+        if isinstance(found, dict):
+            return found
+    return {}
 
 
 def _save_cache(
@@ -231,24 +238,7 @@ def _save_cache(
 
 def _load_index(folder: Path, context_key: str) -> dict[str, Known]:
     """What the last build knew of each file; empty when missing, stale or unreadable."""
-    try:
-        with (folder / INDEX_FILE).open("rb") as handle:
-            stored = pickle.load(handle)
-    except (
-        OSError,
-        EOFError,
-        pickle.UnpicklingError,
-        AttributeError,
-        ImportError,
-        TypeError,
-        ValueError,
-    ):
-        return {}
-    if isinstance(stored, dict) and stored.get("context") == context_key:
-        found = stored.get("files")
-        if isinstance(found, dict):
-            return found
-    return {}
+    return _read_pickle(folder / INDEX_FILE, context_key)
 
 
 def _save_index(folder: Path, context_key: str, files: dict[str, Known]) -> None:
