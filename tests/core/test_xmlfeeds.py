@@ -1,6 +1,6 @@
 """RSS and Atom bytes pinned where the mini golden files do not reach (archive pages, the
-stylesheet, hubs, icon and logo, images, several authors, languages, an empty body, a year
-before 1000): what feedgen and feedpub's extensions write, byte for byte.
+stylesheet, hubs, icon and logo, images, several authors, languages, an empty body): what
+feedgen and feedpub's extensions write, byte for byte.
 FEEDPUB_UPDATE_GOLDEN=1 rewrites the files."""
 
 from __future__ import annotations
@@ -78,10 +78,11 @@ author: Eve
 summary: Plain.
 image: {url: 'https://cdn.example.net/map.webp', type: image/webp}
 """,
-    "ancient.yaml": """\
-title: Long ago
-published: 0999-12-31T23:00:00Z
-summary: Before the year 1000.
+    "oldest.yaml": """\
+title: The oldest
+published: 2025-05-01T00:00:00Z
+summary: First of all.
+tags: [trade]
 """,
 }
 

@@ -30,8 +30,7 @@ which readers and hosts may cache for good, never change):
   (feedgen writes them in Atom), ``<fh:archive/>`` in both, the RSS ``<image>`` after
   ``<lastBuildDate>``, the RSS root's prefixes in a fixed order (atom, content, dc, fh);
 - an empty entry body still writes ``<content:encoded>``/``<content>`` elements (feedgen skips
-  or self-closes them), and a year before 1000 gets four digits in RSS dates (feedgen's
-  ``strftime`` does not pad it; RFC 822 wants four).
+  or self-closes them).
 
 Two fixes on feedgen's bytes: the ``xml-stylesheet`` processing instruction after the XML
 declaration, and on archive pages the Atom root's namespace declarations in our order
@@ -40,9 +39,6 @@ prefixed declaration; no tree can change that order). tests/core/golden_xml pins
 """
 
 from __future__ import annotations
-
-from datetime import datetime
-from email.utils import format_datetime
 
 from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.feed import FeedGenerator
@@ -171,10 +167,6 @@ def _description(doc: Document) -> str:
     return doc.feed.description or doc.settings.description or doc.feed.title
 
 
-def _rfc822(moment: datetime) -> str:
-    return format_datetime(moment)
-
-
 def _finish(data: bytes, doc: Document, fmt: str) -> bytes:
     if fmt == "atom" and doc.page.is_archive and data.find(FEEDGEN_ARCHIVE_ROOT, 0, 200) > 0:
         data = data.replace(FEEDGEN_ARCHIVE_ROOT, ARCHIVE_ROOT, 1)
@@ -234,12 +226,9 @@ class _RssChannel(BaseExtension):  # type: ignore[misc]
             )
         if doc.page.is_archive:
             _after(anchor, f"{{{FH_NS}}}archive")
-        last_build = channel.find("lastBuildDate")
-        if doc.updated.year < 1000:
-            last_build.text = _rfc822(doc.updated)
         image = channel.find("image")
         if image is not None:
-            last_build.addnext(image)
+            channel.find("lastBuildDate").addnext(image)
         return rss
 
 
@@ -264,8 +253,6 @@ class _RssItem(BaseEntryExtension):  # type: ignore[misc]
                 _before(guid, f"{{{DC_NS}}}creator", person.name)
         if not item.content_html:
             _after(_child(element, "description"), f"{{{CONTENT_NS}}}encoded", "")
-        if entry.published.year < 1000:
-            _child(element, "pubDate").text = _rfc822(entry.published)
         etree.SubElement(element, f"{{{ATOM_NS}}}updated").text = entry.changed.isoformat()
         if item.image is not None and item.image.type:
             element.append(_child(element, "enclosure"))  # moves it after atom:updated
