@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
+from click.decorators import FC
 
 from feedpub import __version__
 from feedpub.cliformat import (
@@ -61,6 +62,20 @@ class Options:
 
 
 pass_options = click.make_pass_decorator(Options)
+
+
+def format_option(
+    help: str = "json: one JSON document on stdout, for other tools.",
+) -> Callable[[FC], FC]:
+    """``--format text|json``: json for other tools to read."""
+    return click.option(
+        "--format",
+        "output_format",
+        type=click.Choice(["text", "json"]),
+        default="text",
+        show_default=True,
+        help=help,
+    )
 
 
 def parse_now(value: str | None) -> datetime | None:
@@ -256,14 +271,7 @@ def templates_copy(opts: Options, names: tuple[str, ...], force: bool) -> None:
 @cli.command()
 @click.argument("targets", nargs=-1, metavar="[FILE|URL]...")
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="json: one JSON object per message, one per line.",
-)
+@format_option("json: one JSON object per message, one per line.")
 @root_option
 @click.option(
     "--now",
@@ -373,19 +381,9 @@ def pull(
     return 1 if strict and report.any_dead else 0
 
 
-FORMAT_OPTION = click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="json: one JSON document on stdout, for other tools.",
-)
-
-
 @cli.command("sources")
 @click.option("--problems", is_flag=True, help="Only dead, moved, failing and never-pulled URLs.")
-@FORMAT_OPTION
+@format_option()
 @root_option
 @pass_options
 def sources_command(opts: Options, problems: bool, output_format: str) -> None:
@@ -431,7 +429,7 @@ def sources_command(opts: Options, problems: bool, output_format: str) -> None:
     metavar="N",
     help="Upload up to N files at once to S3 and WebDAV targets (default: the target's jobs:, else 8).",
 )
-@FORMAT_OPTION
+@format_option()
 @root_option
 @pass_options
 def publish_command(

@@ -174,8 +174,8 @@ class QuoteView:
 
 
 @dataclass(frozen=True)
-class BriefingView:
-    """An entry with its rendered parts (``entry`` in briefing.html)."""
+class EntryFacts:
+    """What every view of one entry carries (the fields briefing.html and entry.html share)."""
 
     id: str
     title: str
@@ -187,6 +187,12 @@ class BriefingView:
     tags: tuple[str, ...]
     image: Image | None  # image.url is absolute
     summary: Markup
+
+
+@dataclass(frozen=True)
+class BriefingView(EntryFacts):
+    """An entry with its rendered parts (``entry`` in briefing.html)."""
+
     quotes: tuple[QuoteView, ...]
     sections: tuple[SectionView, ...]
     sources: tuple[CitedSource, ...]
@@ -194,19 +200,9 @@ class BriefingView:
 
 
 @dataclass(frozen=True)
-class EntryView:
+class EntryView(EntryFacts):
     """An entry on its own page (``entry`` in entry.html)."""
 
-    id: str
-    title: str
-    url: str
-    path: str
-    published: datetime
-    updated: datetime | None
-    authors: tuple[Person, ...]
-    tags: tuple[str, ...]
-    image: Image | None  # image.url is absolute
-    summary: Markup
     body: Markup  # what briefing.html rendered: lead, quotes, sections, sources, related
     sources: tuple[CitedSource, ...]
     related: tuple[EntryLink, ...]
