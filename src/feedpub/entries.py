@@ -18,10 +18,11 @@ from pathlib import Path
 from typing import Any
 
 from feedpub import __version__
+from feedpub.entryfile import EntryContext, entry_files, load_entry_bytes
 from feedpub.errors import InputError, Problem
+from feedpub.fieldcheck import FileChecker, read_bytes
 from feedpub.files import write_atomic
 from feedpub.ledger import content_hash
-from feedpub.load import EntryContext, FileChecker, entry_files, load_entry_bytes, read_bytes
 from feedpub.model import Entry, Settings, SourceRecord
 from feedpub.render.briefing import BRIEFING_TEMPLATE, LocalParts, render_local
 from feedpub.render.templating import Templates, TemplateSpec, from_spec, templates_for

@@ -101,9 +101,10 @@ def _named_by_stamp(root: Path, info: os.stat_result) -> bool:
 def _refuse(root: Path, message: str) -> UsageError:
     """The problem located at ``output:`` in feedpub.yaml (or at the file, when it is not set)."""
     from feedpub import yamlfile
-    from feedpub.load import SETTINGS_FILE, _checker_for
+    from feedpub.fieldcheck import checker_for
+    from feedpub.load import SETTINGS_FILE
 
-    checker = _checker_for(root, SETTINGS_FILE)
+    checker = checker_for(root, SETTINGS_FILE)
     try:
         data = yamlfile.parse(checker.text)
     except yamlfile.YamlSyntaxError:
