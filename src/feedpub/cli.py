@@ -5,13 +5,11 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 import click
-from click.decorators import FC
 
 from feedpub import __version__
 from feedpub.cliformat import (
@@ -21,79 +19,23 @@ from feedpub.cliformat import (
     RedactUrls,
     add_examples,
     log_file_handler,
-    problems_table,
     publish_json,
-    source_json,
-    source_rows,
-    sources_table,
     terminal,
 )
-from feedpub.errors import FeedpubError, Problem
+from feedpub.clioptions import (
+    Options,
+    format_option,
+    now_option,
+    parse_now,
+    pass_options,
+    print_problems,
+    root_option,
+)
+from feedpub.clisources import pull, sources_command
+from feedpub.errors import FeedpubError
 from feedpub.redact import redact_text
-from feedpub.times import parse_iso
-
-if TYPE_CHECKING:
-    pass
 
 log = logging.getLogger("feedpub")
-
-
-class Options:
-    """What the group's options give every command."""
-
-    def __init__(
-        self, root: Path, quiet: bool, verbose: int, handler: logging.Handler | None = None
-    ) -> None:
-        self.handler = handler  # the stderr log handler the CLI installed
-        self.root = root
-        self.quiet = quiet
-        self.verbose = verbose
-
-    def set_verbosity(self, verbose: int) -> None:
-        """-v shows progress (INFO), -vv debug output; the CLI's stderr handler obeys it."""
-        self.verbose = verbose
-        if self.handler is not None:
-            level = logging.DEBUG if verbose > 1 else logging.INFO if verbose else logging.WARNING
-            self.handler.setLevel(level)
-
-    def say(self, message: str) -> None:
-        if not self.quiet:
-            click.echo(message)
-
-
-pass_options = click.make_pass_decorator(Options)
-
-
-def format_option(
-    help: str = "json: one JSON document on stdout, for other tools.",
-) -> Callable[[FC], FC]:
-    """``--format text|json``: json for other tools to read."""
-    return click.option(
-        "--format",
-        "output_format",
-        type=click.Choice(["text", "json"]),
-        default="text",
-        show_default=True,
-        help=help,
-    )
-
-
-def parse_now(value: str | None) -> datetime | None:
-    """``--now`` for previews and tests: an ISO 8601 time; naive means UTC."""
-    if value is None:
-        return None
-    try:
-        return parse_iso(value)
-    except ValueError as exc:
-        raise click.BadParameter(f"expected an ISO 8601 time, got {value!r}") from exc
-
-
-now_option = click.option(
-    "--now",
-    metavar="TIME",
-    callback=lambda _ctx, _param, value: parse_now(value),
-    help="Pretend the clock says TIME (ISO 8601): which scheduled entries are due.",
-)
 
 
 @click.group(epilog=EXAMPLES, context_settings={"help_option_names": ["-h", "--help"]})
@@ -120,53 +62,6 @@ def cli(ctx: click.Context, root: Path, quiet: bool, verbose: int) -> None:
     log.propagate = False
     ctx.obj = Options(root=root, quiet=quiet, verbose=verbose, handler=handler)
     ctx.obj.set_verbosity(verbose)
-
-
-# Commands take the group's options (`--root`, `-q`, `-v`) after the command name too, so
-# `feedpub build --root DIR -v` works as well as `feedpub --root DIR -v build`.
-def root_option(func: Any) -> Any:
-    def set_root(ctx: click.Context, _param: click.Parameter, value: Path | None) -> None:
-        if value is not None:
-            ctx.find_object(Options).root = value  # type: ignore[union-attr]
-
-    def set_quiet(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
-        if value:
-            ctx.find_object(Options).quiet = True  # type: ignore[union-attr]
-
-    def set_verbose(ctx: click.Context, _param: click.Parameter, value: int) -> None:
-        if value:
-            opts = ctx.find_object(Options)
-            assert opts is not None
-            opts.set_verbosity(opts.verbose + value)
-
-    func = click.option(
-        "--root",
-        type=click.Path(file_okay=False, path_type=Path),
-        expose_value=False,
-        callback=set_root,
-        help="The publication root (also FEEDPUB_ROOT).",
-    )(func)
-    func = click.option(
-        "-v",
-        "--verbose",
-        count=True,
-        expose_value=False,
-        callback=set_verbose,
-        help="Say more (repeat for debug output).",
-    )(func)
-    return click.option(
-        "-q",
-        "--quiet",
-        is_flag=True,
-        expose_value=False,
-        callback=set_quiet,
-        help="Print only problems.",
-    )(func)
-
-
-def print_problems(problems: Sequence[Problem]) -> None:
-    for problem in problems:
-        click.echo(redact_text(str(problem)), err=True)
 
 
 # --- build ---------------------------------------------------------------------------------
@@ -313,95 +208,6 @@ def validate(
     if output_format == "text":
         opts.say(run.summary())
     return run.exit_code
-
-
-# --- pull / sources ------------------------------------------------------------------------
-
-
-@cli.command()
-@click.option(
-    "--all",
-    "check_all",
-    is_flag=True,
-    help="Re-check every cited URL however fresh (conditional requests).",
-)
-@click.option(
-    "--max-age",
-    type=click.FloatRange(min=0),
-    metavar="DAYS",
-    default=None,
-    help="Re-check URLs last checked at least DAYS ago (default: sources.max_age_days, 7).",
-)
-@click.option("--strict", is_flag=True, help="Exit 1 if any cited source is dead.")
-@click.option(
-    "--allow-private",
-    is_flag=True,
-    default=False,
-    help="Allow loopback and private addresses (default: sources.allow_private).",
-)
-@click.option(
-    "--workers",
-    type=click.IntRange(min=1),
-    default=None,
-    help="Fetch this many URLs at once (default: sources.workers, 16).",
-)
-@root_option
-@now_option
-@pass_options
-def pull(
-    opts: Options,
-    check_all: bool,
-    max_age: float | None,
-    strict: bool,
-    allow_private: bool,
-    workers: int | None,
-    now: datetime | None,
-) -> int:
-    """Fetch the URLs entries cite; record titles and dead links in sources.lock."""
-    from feedpub.run import pull_publication
-
-    bar = ProgressBar("pulling sources") if sys.stderr.isatty() and not opts.quiet else None
-    try:
-        report = pull_publication(
-            opts.root,
-            check_all=check_all,
-            max_age_days=max_age,
-            allow_private=True if allow_private else None,
-            workers=workers,
-            now=now,
-            progress=bar.pulled if bar is not None else None,
-        )
-    finally:
-        if bar is not None:
-            bar.finish()
-    table = problems_table(report)
-    if table:
-        click.echo(table)
-    opts.say(report.summary())
-    return 1 if strict and report.any_dead else 0
-
-
-@cli.command("sources")
-@click.option("--problems", is_flag=True, help="Only dead, moved, failing and never-pulled URLs.")
-@format_option()
-@root_option
-@pass_options
-def sources_command(opts: Options, problems: bool, output_format: str) -> None:
-    """List cited URLs: state, HTTP status, title, last checked, and the entries citing them."""
-    from feedpub import sources as sourcelib
-    from feedpub.pipeline import load_compiled
-
-    records = sourcelib.load_lock(opts.root / sourcelib.LOCK_NAME)
-    publication, _parts, _hashes = load_compiled(opts.root, records)
-    rows = source_rows(sourcelib.collect_citations(publication.entries), records)
-    if problems:
-        rows = [row for row in rows if row.state != "ok"]
-    if output_format == "json":
-        click.echo(json.dumps({"sources": [source_json(row, records) for row in rows]}, indent=2))
-    elif rows:
-        click.echo(sources_table(rows))
-    else:
-        opts.say("no cited sources" if not problems else "no problems")
 
 
 @cli.command("publish")
@@ -584,6 +390,8 @@ def serve(opts: Options, port: int, build_first: bool, watch: bool, now: datetim
     )
 
 
+for command in (pull, sources_command):
+    cli.add_command(command)
 add_examples(cli)
 
 
