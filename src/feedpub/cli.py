@@ -99,6 +99,7 @@ def build(opts: Options, force: bool, replace_output: bool, now: datetime | None
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path), required=False)
 @click.option("--title", default=None, help="The publication's title.")
 @click.option("--base-url", default=None, help="Where the output will be served.")
+@root_option
 @pass_options
 def init(opts: Options, directory: Path | None, title: str | None, base_url: str | None) -> None:
     """Start a new publication in DIRECTORY (default: --root) that builds at once."""

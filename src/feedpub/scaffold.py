@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import unicodedata
@@ -9,9 +10,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from feedpub.errors import InputError, UsageError
+from feedpub.errors import InputError, Problem, UsageError
 from feedpub.fieldrules import id_problem
 from feedpub.files import write_atomic
+from feedpub.inputs import walk
 from feedpub.load import SETTINGS_FILE, load_settings
 from feedpub.render.templating import PACKAGE_DIR, TEMPLATES_DIR, read_sources
 
@@ -27,6 +29,9 @@ author:
   name: {title}
 output: public
 """
+ENTRIES_DIR = "entries"
+# Every file init writes, besides feedpub.yaml and .gitignore (written only when missing).
+INIT_FILES = ("feeds/all.yaml", "entries/welcome.yaml")
 
 FEED_TEMPLATE = """\
 title: {title}
@@ -64,10 +69,19 @@ def init_publication(
     now: datetime | None = None,
 ) -> list[Path]:
     """Create feedpub.yaml, feeds/all.yaml and a first entry; refuse to overwrite a publication."""
-    if (directory / SETTINGS_FILE).exists():
+    if os.path.lexists(directory / SETTINGS_FILE):
         raise UsageError(
             f"{directory / SETTINGS_FILE} already exists; not overwriting a publication"
         )
+    taken = [rel for rel in INIT_FILES if os.path.lexists(directory / rel)]
+    if taken:
+        raise UsageError(
+            f"{', '.join(str(directory / rel) for rel in taken)} already "
+            f"{'exists' if len(taken) == 1 else 'exist'}; init writes only new files, "
+            "so nothing was written"
+        )
+    for rel in (SETTINGS_FILE, *INIT_FILES):
+        _refuse_link_out((directory / rel).parent, directory)
     moment = now or datetime.now(UTC)
     name = title or "My Briefings"
     url = base_url or "https://briefings.example.org/"
@@ -75,8 +89,7 @@ def init_publication(
 
     def write(rel: str, text: str) -> None:
         path = directory / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+        create_new(path, text, inside=directory)
         created.append(path)
 
     write(
@@ -96,10 +109,34 @@ def init_publication(
             tags="welcome",
         ),
     )
-    gitignore = directory / ".gitignore"
-    if not gitignore.exists():
+    if not os.path.lexists(directory / ".gitignore"):
         write(".gitignore", "public/\n.feedpub/\n")
     return created
+
+
+def create_new(path: Path, text: str, *, inside: Path) -> None:
+    """Write ``text`` to a file that does not exist yet (FileExistsError when anything, even a
+    dangling link, is there), in a folder that really is inside ``inside``: never through a
+    link out of it."""
+    _refuse_link_out(path.parent, inside)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _refuse_link_out(path.parent, inside)  # made meanwhile by someone else
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+    fd = os.open(path, flags, 0o666)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+
+
+def _refuse_link_out(folder: Path, inside: Path) -> None:
+    """UsageError when ``folder``, or the nearest of its parents that exists, leads out of ``inside``."""
+    existing = folder
+    while not os.path.lexists(existing) and existing != inside and existing.parent != existing:
+        existing = existing.parent
+    if not Path(os.path.realpath(existing)).is_relative_to(os.path.realpath(inside)):
+        raise UsageError(
+            f"{existing} is a symbolic link out of {inside}; not writing through it, "
+            "so nothing was written"
+        )
 
 
 def slugify(title: str) -> str:
@@ -116,24 +153,32 @@ def new_entry(
     """Write entries/<year>/<slug>.yaml with id and time filled in; return its path."""
     settings = load_settings(root)
     moment = (now or datetime.now(UTC)).astimezone(settings.timezone or UTC).replace(microsecond=0)
+    # entries/ is checked as a build reads it: nothing is written next to a link out of the
+    # publication, a loop or a FIFO.
+    problems: list[Problem] = []
+    names = {rel.rpartition("/")[2] for rel, _path in walk(root, ENTRIES_DIR, problems)}
+    if problems:
+        count = len(problems)
+        raise InputError(
+            f"{count} problem{'s' if count != 1 else ''} in {ENTRIES_DIR}/; nothing was written",
+            problems,
+        )
     slug = slugify(title)
-    folder = root / "entries" / str(moment.year)
-    path = folder / f"{slug}.yaml"
-    counter = 2
-    while path.exists() or any((root / "entries").rglob(f"{path.stem}.yaml")):
-        path = folder / f"{slug}-{counter}.yaml"
-        counter += 1
-    folder.mkdir(parents=True, exist_ok=True)
-    path.write_text(
-        ENTRY_TEMPLATE.format(
-            id=path.stem,
-            title=_yaml_string(title),
-            published=moment.isoformat(),
-            tags=", ".join(tags),
-        ),
-        encoding="utf-8",
-    )
-    return path
+    folder = root / ENTRIES_DIR / str(moment.year)
+    for counter in itertools.count(1):
+        stem = slug if counter == 1 else f"{slug}-{counter}"
+        if f"{stem}.yaml" in names:
+            continue
+        path = folder / f"{stem}.yaml"
+        text = ENTRY_TEMPLATE.format(
+            id=stem, title=_yaml_string(title), published=moment.isoformat(), tags=", ".join(tags)
+        )
+        try:
+            create_new(path, text, inside=root / ENTRIES_DIR)
+        except FileExistsError:
+            continue  # a file (or a link) the walk skipped: a hidden name, another writer
+        return path
+    raise AssertionError("unreachable")
 
 
 @dataclass(frozen=True)
