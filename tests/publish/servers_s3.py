@@ -30,6 +30,7 @@ class S3Server:
     # that were in the server at once. No clock: only the order of events counts.
     events: list[tuple[str, str]] = field(default_factory=list)
     most_at_once: int = 0
+    expect: dict[str, str] = field(default_factory=dict)  # object key → its PUT's Expect header
     _active: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
     server: BaseWSGIServer | None = None
@@ -63,6 +64,7 @@ class S3Server:
             counted = method == "PUT" and bool(key) and "HTTP_X_AMZ_COPY_SOURCE" not in environ
             if counted:
                 with self._lock:
+                    self.expect[key] = environ.get("HTTP_EXPECT", "")
                     self._active += 1
                     self.most_at_once = max(self.most_at_once, self._active)
                     self.events.append(("start", key))

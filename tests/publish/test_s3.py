@@ -111,6 +111,22 @@ def test_unchanged_second_publish_sends_no_put(s3: S3Server, bucket: str, tmp_pa
     assert s3.listings(bucket) == 0  # the manifest of a completed publish says what is there
 
 
+def test_small_files_are_sent_without_waiting_for_100_continue(
+    s3: S3Server, bucket: str, tmp_path: Path
+) -> None:
+    output = build_output(tmp_path / "public")
+    big = output / "media" / "talk.mp3"
+    big.parent.mkdir()
+    big.write_bytes(b"\xff\xfb" * (1024 * 1024 // 2))  # 1 MiB: worth asking before sending
+    report = run(output, target(s3, bucket))
+    assert report.summary() == "10 uploaded, 0 unchanged, 0 deleted"
+    assert s3.expect.pop("news/media/talk.mp3") == "100-continue"
+    small = [path for path in tree(output) if "talk" not in path] + [MANIFEST_NAME]
+    assert sorted(s3.expect) == sorted(f"news/{path}" for path in small)
+    assert set(s3.expect.values()) == {""}
+    assert objects(s3, bucket)["news/media/talk.mp3"]["body"] == big.read_bytes()
+
+
 def test_changed_cache_control_is_reapplied_to_unchanged_bytes(
     s3: S3Server, bucket: str, tmp_path: Path
 ) -> None:

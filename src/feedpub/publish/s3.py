@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 import boto3
 import botocore.exceptions
 from botocore.config import Config
+from botocore.utils import determine_content_length
 
 from feedpub.errors import PublishError, UsageError
 from feedpub.mediatypes import is_feed
@@ -43,6 +44,9 @@ MANIFEST_CACHE = "no-cache"
 MANIFEST_TYPE = "application/json; charset=utf-8"
 STATE_KEY = "feedpub-state"  # x-amz-meta-feedpub-state on the manifest
 PUBLISHING = "publishing"  # ...while a publish is changing objects
+# botocore asks for "Expect: 100-continue" on every PUT with a body, which costs a round trip
+# before the body is sent; worth it only for bodies large enough to be worth not sending.
+EXPECT_CONTINUE_FROM = 1024 * 1024
 
 
 @contextlib.contextmanager
@@ -65,6 +69,15 @@ def transient_errors() -> Iterator[None]:
         botocore.exceptions.IncompleteReadError,
     ) as exc:
         raise TransientError(str(exc)) from exc
+
+
+def small_bodies_send_at_once(params: dict[str, Any], **_kwargs: Any) -> None:
+    """Drop botocore's ``Expect: 100-continue`` from requests whose body is under a MiB."""
+    headers = params.get("headers", {})
+    if "Expect" in headers:
+        size = determine_content_length(params.get("body"))
+        if size is not None and size < EXPECT_CONTINUE_FROM:
+            del headers["Expect"]
 
 
 class S3Target:
@@ -142,6 +155,8 @@ class S3Target:
                 region_name=opts.get("region"),
                 config=config,
             )
+            # after botocore's own before-call handler, which adds the header
+            self._client.meta.events.register_last("before-call.s3", small_bodies_send_at_once)
             self.client.head_bucket(Bucket=self.bucket)
         except botocore.exceptions.ProfileNotFound as exc:
             raise UsageError(f"target {self.config.name!r}: {exc}") from exc
