@@ -19,7 +19,6 @@ from feedpub.fieldcheck import (
     language_tag,
     parse_yaml,
     person,
-    read_bytes,
     type_name,
 )
 from feedpub.fieldrules import date_problem
@@ -75,15 +74,6 @@ def to_datetime(value: Any, zone: tzinfo) -> datetime | None:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=zone)
     return moment
-
-
-def load_entry_file(
-    path: str | Path, rel: str, context: EntryContext
-) -> tuple[Entry | None, list[Problem]]:
-    """One entry file → (Entry or None, its problems)."""
-    checker = FileChecker(rel)
-    raw = read_bytes(path, checker, context.max_bytes)
-    return (None, checker.problems) if raw is None else load_entry_bytes(raw, rel, context)
 
 
 def load_entry_bytes(

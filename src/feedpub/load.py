@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from feedpub.entryfile import EntryContext, entry_files, load_entry_file
 from feedpub.errors import InputError, Location, Problem
 from feedpub.fieldcheck import (
     ID_PATTERN,
@@ -336,14 +335,13 @@ def _feed(path: Path, stem: str, checker: FileChecker, limit: int) -> FeedSpec |
 # --- the whole publication -----------------------------------------------------------------
 
 
-def load_entries(root: Path, settings: Settings, problems: list[Problem]) -> list[Entry]:
-    context = EntryContext(settings.timezone or UTC, settings.author, settings.max_entry_bytes)
-    entries: list[Entry] = []
-    for path, rel in entry_files(root, problems):
-        entry, found = load_entry_file(path, rel, context)
-        problems.extend(found)
-        if entry is not None:
-            entries.append(entry)
+def compiled_entries(root: Path, settings: Settings, problems: list[Problem]) -> list[Entry]:
+    """The entries as a build reads them: through ``entries.compile_entries`` (its parse cache, and
+    worker processes for many files), sources rendered with what sources.lock holds."""
+    from feedpub.entries import compile_entries
+    from feedpub.sources import LOCK_NAME, load_lock
+
+    entries, _parts = compile_entries(root, settings, load_lock(root / LOCK_NAME), problems)
     return entries
 
 
@@ -385,15 +383,22 @@ def newest_first(entries: Iterable[Entry]) -> tuple[Entry, ...]:
 def load_publication(
     root: Path,
     *,
-    entries_loader: Callable[[Path, Settings, list[Problem]], list[Entry]] | None = None,
+    settings: Settings | None = None,
+    entries_loader: Callable[[Path, Settings, list[Problem]], list[Entry]] = compiled_entries,
 ) -> Publication:
-    """Settings, feeds and entries of ``root``; InputError listing every problem in every file."""
+    """Settings, feeds and entries of ``root``; InputError listing every problem in every file.
+
+    ``settings``: already read from feedpub.yaml by the caller (read here when not given).
+    ``entries_loader``: how entries/ is read; a build passes ``compiled_entries`` with its own
+    records, progress and out-parameters.
+    """
     problems: list[Problem] = []
-    settings = _load_settings(root, problems)
     if settings is None:
-        raise InputError("cannot load the publication", problems)
+        settings = _load_settings(root, problems)
+        if settings is None:
+            raise InputError("cannot load the publication", problems)
     feeds = load_feeds(root, settings, problems)
-    entries = (entries_loader or load_entries)(root, settings, problems)
+    entries = entries_loader(root, settings, problems)
     check_references(root, entries, problems)
     if problems:
         count = len([p for p in problems if p.is_error])

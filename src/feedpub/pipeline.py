@@ -255,7 +255,7 @@ def _build(
                 fingerprint=fresh.fingerprint,
             )
     records = _source_records(root)
-    pub, parts, hashes = load_compiled(root, records, progress)
+    pub, parts, hashes = load_compiled(root, records, progress, settings)
     pagefind = search.require_pagefind(pub.settings) if pub.settings.search else None
     ledger_path = root / LEDGER_NAME
     due = due_entries(pub.entries, moment)
@@ -319,9 +319,11 @@ def load_compiled(
     root: Path,
     records: Mapping[str, SourceRecord] | None = None,
     progress: Progress | None = None,
+    settings: Settings | None = None,
 ) -> tuple[Publication, dict[str, LocalParts], dict[str, str]]:
     """The publication through the parse cache and worker processes, with each entry's own
-    rendered parts and content hash; ``records`` defaults to what sources.lock holds."""
+    rendered parts and content hash; ``records`` defaults to what sources.lock holds,
+    ``settings`` to what feedpub.yaml says now."""
     known = _source_records(root) if records is None else records
     parts: dict[str, LocalParts] = {}
     hashes: dict[str, str] = {}
@@ -333,7 +335,7 @@ def load_compiled(
         parts.update(rendered)
         return entries
 
-    return load_publication(root, entries_loader=load_entries), parts, hashes
+    return load_publication(root, settings=settings, entries_loader=load_entries), parts, hashes
 
 
 def output_fingerprint(files: Mapping[str, bytes]) -> str:
