@@ -83,7 +83,7 @@ def pull(
 def sources_command(opts: Options, problems: bool, output_format: str) -> None:
     """List cited URLs: state, HTTP status, title, last checked, and the entries citing them."""
     from feedpub import sources as sourcelib
-    from feedpub.pipeline import load_compiled
+    from feedpub.assemble import load_compiled
 
     records = sourcelib.load_lock(opts.root / sourcelib.LOCK_NAME)
     publication, _parts, _hashes = load_compiled(opts.root, records)

@@ -169,6 +169,7 @@ def _load_settings(root: Path, problems: list[Problem]) -> Settings | None:
         timezone_name=zone_name,
         description=checker.string(data, [], "description"),
         output=output_path,
+        output_setting=output,
         since=since,
         sources=sources,
         targets=targets,

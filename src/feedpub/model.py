@@ -135,6 +135,7 @@ class Settings:
     timezone_name: str = "UTC"
     description: str = ""
     output: Path = Path("public")  # absolute after loading
+    output_setting: str = "public"  # as feedpub.yaml spells it (relative to root)
     since: int | None = None  # year in feed tag: URIs (RFC 4151); default the oldest entry's
     sources: SourcesSettings = field(default_factory=SourcesSettings)
     targets: dict[str, dict[str, Any]] = field(default_factory=dict)

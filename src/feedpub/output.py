@@ -14,7 +14,7 @@ import os
 import secrets
 import shutil
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -201,20 +201,39 @@ def write_output(
     output: Path,
     files: Mapping[str, bytes],
     progress: Callable[[str, int, int], None] | None = None,
+    *,
+    carried: Collection[str] = (),
+    old_hashes: Mapping[str, str] | None = None,
+    new_hashes: Mapping[str, str] | None = None,
+    old_files: set[str] | None = None,
 ) -> Counts:
     """Write ``files`` as the new content of ``output`` in one swap (``progress`` is told
     ("writing", done, total) as files go).
 
     Unchanged files are hard-linked from the old output so they keep their modification time;
-    when nothing changed at all the old folder is left exactly as it is.
+    when nothing changed at all the old folder is left exactly as it is. ``carried`` names
+    files of the old output that stay as they are: linked, never read (one that is gone by
+    then fails the build, and the next build renders it). With ``old_hashes``
+    (the hash of each old file, from the manifest) and ``new_hashes`` (of ``files``), a
+    file is unchanged when its hash is, without reading the old one. ``old_files``: what
+    ``existing_files(output)`` gave, when the caller has it already.
     """
     new = _temporary(output, "new")
     try:
         recover(output)
-        old_files = existing_files(output)
-        changed = {rel for rel, data in files.items() if not _same(output / rel, data)}
-        removed = old_files - set(files)
-        counts = Counts(len(changed), len(files) - len(changed), len(removed))
+        if old_files is None:
+            old_files = existing_files(output)
+        if old_hashes is not None and new_hashes is not None:
+            changed = {
+                rel
+                for rel in files
+                if rel not in old_files or old_hashes.get(rel) != new_hashes[rel]
+            }
+        else:
+            changed = {rel for rel, data in files.items() if not _same(output / rel, data)}
+        removed = old_files - set(files) - set(carried)
+        total = len(files) + len(carried)
+        counts = Counts(len(changed), total - len(changed), len(removed))
         if not changed and not removed:
             if output.is_dir() and not (output / MARKER).is_file():
                 _write_new(output / MARKER, MARKER_TEXT)  # an output adopted from before
@@ -223,17 +242,23 @@ def write_output(
         if not (_same(output / MARKER, MARKER_TEXT) and _link(output / MARKER, new / MARKER)):
             _write_new(new / MARKER, MARKER_TEXT)
         made: set[Path] = set()
-        for done, rel in enumerate(sorted(files), 1):
+        for done, rel in enumerate(sorted([*files, *carried]), 1):
             if progress is not None and done % 100 == 0:
-                progress("writing", done, len(files))
+                progress("writing", done, total)
             dest = new / rel
             if dest.parent not in made:
                 dest.parent.mkdir(parents=True, exist_ok=True)
                 made.add(dest.parent)
-            if rel in changed or not _link(output / rel, dest):
+            if rel in changed:
+                _write_new(dest, files[rel])
+            elif not _link(output / rel, dest):
+                if rel not in files:
+                    raise OSError(
+                        errno.ENOENT, "it went missing during the build", str(output / rel)
+                    )
                 _write_new(dest, files[rel])
         if progress is not None:
-            progress("writing", len(files), len(files))
+            progress("writing", total, total)
         checkpoint("build-swap")
         _swap(new, output)
         return counts

@@ -1,42 +1,19 @@
-"""A publication root in, a validated output folder out: load → resolve sources → render → validate → swap."""
+"""A publication root in, a validated output folder out; a build with nothing to do answers from the stamp."""
 
 from __future__ import annotations
 
-import hashlib
-import logging
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from importlib.resources import files as files_of
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from feedpub import search, stamp
-from feedpub.entries import Progress, compile_entries
-from feedpub.errors import BuildError, InputError, Location, Problem, Severity, ValidationFailed
-from feedpub.inputs import read_regular, walk
-from feedpub.ledger import LEDGER_NAME, load_ledger, save_ledger, track_edits
-from feedpub.load import due_entries, feed_entries, load_publication, load_settings
+from feedpub import stamp
+from feedpub.errors import Problem
 from feedpub.lock import publication_lock
-from feedpub.model import FEED_FILES, Entry, Publication, Settings, SourceRecord
-from feedpub.output import claim, write_output
-from feedpub.render.archive import STYLESHEET_FILE
-from feedpub.render.briefing import (
-    Briefing,
-    LocalParts,
-    entry_link,
-    finish_briefing,
-    render_local,
-)
-from feedpub.render.discover import PROTOCOL_LIMITS, SitemapLimits, render_discovery
-from feedpub.render.feeditems import feed_items, local_path
-from feedpub.render.feeds import render_feed
-from feedpub.render.site import render_site
-from feedpub.render.templating import templates_for
+from feedpub.output import claim
 
-log = logging.getLogger("feedpub")
-
-RENDER_STAGE = "rendering pages and feeds"
-STATIC_DIR = "static"  # files copied into the output as they are (images, icons)
+if TYPE_CHECKING:
+    from feedpub.entries import Progress
 
 
 @dataclass
@@ -72,145 +49,6 @@ def plural(count: int, one: str, many: str = "") -> str:
     return f"{count} {one if count == 1 else (many or one + 's')}"
 
 
-def render_publication(
-    pub: Publication,
-    now: datetime,
-    lookup: Callable[[str], SourceRecord | None] | None = None,
-    parts: Mapping[str, LocalParts] | None = None,
-    sitemap_limits: SitemapLimits = PROTOCOL_LIMITS,
-) -> dict[str, bytes]:
-    """Every output file by its path relative to the output folder.
-
-    ``parts`` holds entries already rendered on their own (by worker processes or the cache).
-    Files in static/ win over generated ones of the same name (a hand-written robots.txt).
-    """
-    settings = pub.settings
-    find = lookup or (lambda url: None)
-    done = parts or {}
-    templates = templates_for(settings.root, settings.base_url, settings.timezone)
-    due = due_entries(pub.entries, now)
-    local = {
-        entry.id: done.get(entry.id) or render_local(entry, settings.base_url, find, templates)
-        for entry in due
-    }
-    links = {
-        entry.id: entry_link(entry, settings.base_url, local[entry.id].summary_html)
-        for entry in due
-    }
-    briefings = [
-        finish_briefing(entry, local[entry.id], settings.base_url, links, templates)
-        for entry in due
-    ]
-    by_id = {b.entry.id: b for b in briefings}
-    static = static_files(settings.root)
-    files: dict[str, bytes] = {}
-    per_feed: dict[str, list[Briefing]] = {}
-    for feed in pub.feeds:
-        # Pages list every entry a feed selects; the feed documents hold its newest `limit`
-        # (and, archived, the rest in archive documents).
-        selected = [by_id[e.id] for e in feed_entries(feed, due, everything=True)]
-        per_feed[feed.id] = selected
-        chosen = selected if feed.archive else selected[: feed.limit]
-        items = feed_items(chosen, settings.base_url, static)
-        files.update(render_feed(feed, settings, items, fallback=_epoch(pub)))
-    if any(feed.stylesheet for feed in pub.feeds):
-        files[STYLESHEET_FILE] = feed_stylesheet()
-    files.update(render_site(settings, pub.feeds, briefings, per_feed, templates, links))
-    files.update(static)
-    files.update(
-        render_discovery(settings, pub.feeds, [b.entry for b in briefings], files, sitemap_limits)
-    )
-    return files
-
-
-def feed_stylesheet() -> bytes:
-    return files_of("feedpub").joinpath(f"assets/{STYLESHEET_FILE}").read_bytes()
-
-
-LIVE_FEED_WARNING_BYTES = 512 * 1024
-
-
-def feed_warnings(pub: Publication, files: Mapping[str, bytes], now: datetime) -> list[Problem]:
-    """Live feeds over 512 KB (readers fetch them on every poll) and local images missing from static/."""
-    problems: list[Problem] = []
-    for feed in pub.feeds:
-        for fmt in feed.formats:
-            rel = f"{feed.id}/{FEED_FILES[fmt]}"
-            size = len(files.get(rel, b""))
-            if size > LIVE_FEED_WARNING_BYTES:
-                hint = (
-                    "" if feed.archive else " and set archive: true to keep older entries reachable"
-                )
-                problems.append(
-                    Problem(
-                        Location(feed.path),
-                        f"{rel} is {size:,} bytes, over 512 KB; readers download it on every "
-                        f"poll; lower limit (now {feed.limit}){hint}",
-                        Severity.WARNING,
-                    )
-                )
-    for entry in due_entries(pub.entries, now):
-        path = local_path(entry.image.url) if entry.image else None
-        if path is not None and path not in files:
-            problems.append(
-                Problem(
-                    Location(entry.path),
-                    f"image.url: no file static/{path}; readers get a broken image and an "
-                    "enclosure of unknown length; add the file or give a full URL",
-                    Severity.WARNING,
-                )
-            )
-    return problems
-
-
-def _epoch(pub: Publication) -> datetime:
-    """The updated time of a feed with no entries: fixed, so output stays deterministic."""
-    year = pub.settings.since or 2000
-    return datetime(year, 1, 1, tzinfo=UTC)
-
-
-def static_files(root: Path) -> dict[str, bytes]:
-    """The files under static/ by their path in the output; InputError (exit 2) for anything
-    that is not a regular file inside the publication (a symlink out of it, a FIFO, …)."""
-    problems: list[Problem] = []
-    found: dict[str, bytes] = {}
-    for rel, path in walk(root, STATIC_DIR, problems):
-        try:
-            found[rel] = read_regular(path)
-        except OSError as exc:
-            problems.append(
-                Problem(Location(f"{STATIC_DIR}/{rel}"), f"cannot read file: {exc.strerror}")
-            )
-    if problems:
-        count = len(problems)
-        raise InputError(
-            f"{count} problem{'s' if count != 1 else ''} in the publication; nothing was built",
-            problems,
-        )
-    return found
-
-
-def validate_feeds(files: Mapping[str, bytes], output: Path, now: datetime) -> list[Problem]:
-    """Problems in every feed about to be written; ids compared with the feed it replaces."""
-    from feedpub.validate import feed_id_map, validate_bytes
-
-    problems: list[Problem] = []
-    feed_names = set(FEED_FILES.values())
-    for rel, data in sorted(files.items()):
-        if rel.rpartition("/")[2] not in feed_names or "/" not in rel:
-            continue
-        previous = output / rel
-        previous_ids = None
-        if previous.is_file():
-            try:
-                previous_ids = feed_id_map(previous.read_bytes())
-            except Exception:
-                previous_ids = None
-        name = f"{output.name}/{rel}"
-        problems.extend(validate_bytes(data, name, now=now, previous_ids=previous_ids))
-    return problems
-
-
 def build(
     root: Path,
     *,
@@ -223,10 +61,11 @@ def build(
     """Build ``root`` into its output folder; on any problem the old output stays untouched.
 
     When no input changed since the last build (and no scheduled entry fell due), the
-    output is left as it is without reading a single entry; ``force`` builds regardless.
-    An output folder feedpub did not write is refused unless ``replace_output``. Holds the
-    publication's lock throughout (LockHeld, exit 3, when another process keeps it).
-    ``progress`` is told (stage, done, total) as the build goes.
+    output is left as it is without reading a single entry, nor even importing the code
+    that renders them; ``force`` builds regardless. An output folder feedpub did not write
+    is refused unless ``replace_output``. Holds the publication's lock throughout
+    (LockHeld, exit 3, when another process keeps it). ``progress`` is told (stage, done,
+    total) as the build goes.
     """
     with publication_lock(root, "build"):
         return _build(root, now, validate, force, replace_output, progress)
@@ -243,116 +82,22 @@ def _build(
     moment = now or datetime.now(UTC)
     started = stamp.now_ns()
     inputs = stamp.input_state(root)
-    settings = load_settings(root)
-    claim(root, settings.output, replace=replace_output)
     if not force:
-        fresh = stamp.still_fresh(root, settings.output, moment)
+        # feedpub.yaml is one of the inputs, so the stamp's output folder is still the one
+        # the settings name; the stamp only stands when that folder is the one we swapped in.
+        fresh = stamp.still_fresh(root, moment, inputs[0])
         if fresh is not None:
+            output = stamp.output_folder(root, fresh)
+            claim(root, output, replace=replace_output)
             return BuildResult(
-                output=settings.output,
+                output=output,
                 entries=fresh.entries,
                 feeds=fresh.feeds,
                 fingerprint=fresh.fingerprint,
             )
-    records = _source_records(root)
-    pub, parts, hashes = load_compiled(root, records, progress, settings)
-    pagefind = search.require_pagefind(pub.settings) if pub.settings.search else None
-    ledger_path = root / LEDGER_NAME
-    due = due_entries(pub.entries, moment)
-    ledger = load_ledger(ledger_path)
-    tracked = track_edits(due, ledger, moment, hashes)
-    scheduled = [e.published for e in pub.entries if not e.draft and e.published > moment]
-    pub = replace(pub, entries=tuple(tracked.entries))
-    if progress is not None:
-        progress(RENDER_STAGE, 0, 1)
-    files = render_publication(pub, moment, _lookup(records), parts)
-    if progress is not None:
-        progress(RENDER_STAGE, 1, 1)
-    output = pub.settings.output
-    warnings: list[Problem] = list(tracked.warnings) + feed_warnings(pub, files, moment)
-    if validate:
-        problems = validate_feeds(files, output, moment)
-        errors = [p for p in problems if p.is_error]
-        if errors:
-            raise ValidationFailed(
-                f"{len(errors)} validation error{'s' if len(errors) != 1 else ''}; the old output was kept",
-                problems,
-            )
-        warnings += problems
-    if pagefind is not None:
-        # The index is part of the output like any page: written into the new folder before
-        # the swap, so readers never see pages and index from different builds.
-        files.update(search.index_pages(files, pagefind))
-    result = BuildResult(
-        output=output,
-        entries=len(pub.entries),
-        feeds=len(pub.feeds),
-        warnings=warnings,
-        edited=tracked.edited,
-        fingerprint=output_fingerprint(files),
-    )
-    counts = write_output(output, files, progress)
-    result.written, result.unchanged, result.removed = (
-        counts.written,
-        counts.unchanged,
-        counts.removed,
-    )
-    try:
-        save_ledger(ledger_path, tracked.records, ledger)
-    except OSError as exc:
-        raise BuildError(f"cannot write {LEDGER_NAME}: {exc.strerror or exc}") from exc
-    stamp.write_stamp(
-        root,
-        output,
-        inputs=inputs,
-        started_ns=started,
-        due_from=max((e.published for e in due), default=datetime(1970, 1, 1, tzinfo=UTC)),
-        due_until=min(scheduled, default=None),
-        entries=result.entries,
-        feeds=result.feeds,
-        fingerprint=result.fingerprint,
-    )
-    return result
+    from feedpub.assemble import full_build
+    from feedpub.load import load_settings
 
-
-def load_compiled(
-    root: Path,
-    records: Mapping[str, SourceRecord] | None = None,
-    progress: Progress | None = None,
-    settings: Settings | None = None,
-) -> tuple[Publication, dict[str, LocalParts], dict[str, str]]:
-    """The publication through the parse cache and worker processes, with each entry's own
-    rendered parts and content hash; ``records`` defaults to what sources.lock holds,
-    ``settings`` to what feedpub.yaml says now."""
-    known = _source_records(root) if records is None else records
-    parts: dict[str, LocalParts] = {}
-    hashes: dict[str, str] = {}
-
-    def load_entries(root: Path, settings: Settings, problems: list[Problem]) -> list[Entry]:
-        entries, rendered = compile_entries(
-            root, settings, known, problems, hashes=hashes, progress=progress
-        )
-        parts.update(rendered)
-        return entries
-
-    return load_publication(root, settings=settings, entries_loader=load_entries), parts, hashes
-
-
-def output_fingerprint(files: Mapping[str, bytes]) -> str:
-    """One hash over every output path and its bytes."""
-    total = hashlib.blake2b(digest_size=20)
-    for rel in sorted(files):
-        total.update(rel.encode() + b"\0" + hashlib.blake2b(files[rel], digest_size=20).digest())
-    return total.hexdigest()
-
-
-def _source_records(root: Path) -> dict[str, SourceRecord]:
-    from feedpub.sources import LOCK_NAME, load_lock
-
-    return load_lock(root / LOCK_NAME)
-
-
-def _lookup(records: Mapping[str, SourceRecord]) -> Callable[[str], SourceRecord | None]:
-    from feedpub.sources import normalise_url
-
-    return lambda url: records.get(normalise_url(url))
+    settings = load_settings(root)
+    claim(root, settings.output, replace=replace_output)
+    return full_build(root, moment, inputs, started, validate, progress, force, settings)

@@ -14,10 +14,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from feedpub.assemble import load_compiled
 from feedpub.faults import checkpoint
 from feedpub.files import write_atomic
 from feedpub.lock import STATE_DIR, publication_lock
-from feedpub.pipeline import BuildResult, build, load_compiled
+from feedpub.pipeline import BuildResult, build
 
 if TYPE_CHECKING:
     from feedpub.sources.pull import Progress, PullReport

@@ -32,6 +32,7 @@ RACY_NS = 100_000_000  # files changed this close to a build may hide an edit fr
 class Stamp:
     inputs: str  # hash of every input's path, size and mtime
     output: str  # identity of the output folder the build swapped in
+    output_setting: str  # feedpub.yaml's output (relative to the root) when this build ran
     due_from: str  # the build's due set holds from this time ...
     due_until: str | None  # ... until this one (the next scheduled entry), exclusive
     entries: int
@@ -103,13 +104,23 @@ def read_stamp(root: Path) -> Stamp | None:
         return None
 
 
-def still_fresh(root: Path, output: Path, now: datetime) -> Stamp | None:
-    """The last build's stamp when nothing it depends on changed; None means build."""
+def output_folder(root: Path, stamp: Stamp) -> Path:
+    """The output folder the stamp's build wrote, resolved now (it may be a symlink)."""
+    return (root / stamp.output_setting).resolve()
+
+
+def still_fresh(root: Path, now: datetime, inputs: str | None = None) -> Stamp | None:
+    """The last build's stamp when nothing it depends on changed; None means build.
+
+    ``inputs``: the digest of ``input_state`` when the caller has it already. feedpub.yaml
+    is an input, so an unchanged digest means ``output_setting`` is still the output.
+    """
     stamp = read_stamp(root)
     if stamp is None or stamp.racy:
         return None
-    inputs, _newest = input_state(root)
-    if inputs != stamp.inputs or output_identity(output) != stamp.output:
+    if inputs is None:
+        inputs = input_state(root)[0]
+    if inputs != stamp.inputs or output_identity(output_folder(root, stamp)) != stamp.output:
         return None
     if ledger_identity(root) != stamp.ledger:
         return None
@@ -131,12 +142,14 @@ def write_stamp(
     entries: int,
     feeds: int,
     fingerprint: str,
+    output_setting: str = "public",
 ) -> None:
     """Remember this build; ``inputs`` must be the state taken *before* the inputs were read."""
     digest, newest = inputs
     stamp = Stamp(
         inputs=digest,
         output=output_identity(output),
+        output_setting=output_setting,
         due_from=due_from.isoformat(),
         due_until=due_until.isoformat() if due_until else None,
         entries=entries,

@@ -10,8 +10,8 @@ import feedparser
 import pytest
 from lxml import etree
 
+from feedpub.assemble import render_publication
 from feedpub.load import load_publication
-from feedpub.pipeline import render_publication
 from feedpub.render.archive import paginate
 from feedpub.validate import validate_bytes
 from tests.conftest import NOW, SETTINGS, WritePub

@@ -9,8 +9,9 @@ from pathlib import Path
 import listparser
 from lxml import etree
 
+from feedpub.assemble import render_publication
 from feedpub.load import load_publication
-from feedpub.pipeline import build, render_publication
+from feedpub.pipeline import build
 from feedpub.render.discover import SitemapLimits, render_sitemaps
 from tests.conftest import NOW, WritePub
 

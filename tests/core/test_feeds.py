@@ -12,10 +12,11 @@ import feedparser
 import pytest
 from lxml import etree
 
+from feedpub.assemble import render_publication
 from feedpub.imagefile import ImageFacts, sniff
 from feedpub.langs import is_language_tag, is_rtl
 from feedpub.load import load_publication
-from feedpub.pipeline import build, render_publication
+from feedpub.pipeline import build
 from feedpub.validate import validate_bytes
 from tests.conftest import NOW, WritePub
 

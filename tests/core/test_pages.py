@@ -14,9 +14,9 @@ from urllib.parse import unquote, urlsplit
 import pytest
 from lxml import html as lxml_html
 
+from feedpub.assemble import render_publication
 from feedpub.errors import InputError
 from feedpub.load import load_publication
-from feedpub.pipeline import render_publication
 from feedpub.render.pages import preview, tag_slug
 from tests.conftest import NOW, SETTINGS, WritePub
 

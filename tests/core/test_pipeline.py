@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from feedpub import pipeline
+from feedpub import assemble
 from feedpub.errors import InputError, ValidationFailed
 from feedpub.output import recover
 from feedpub.pipeline import build
@@ -97,7 +97,7 @@ def test_validation_error_aborts_and_keeps_old_output(
 ) -> None:
     build(mini, now=NOW)
     before = snapshot(mini / "public")
-    real = pipeline.render_feed
+    real = assemble.render_feed
 
     def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
         out = real(*args, **kwargs)
@@ -108,7 +108,7 @@ def test_validation_error_aborts_and_keeps_old_output(
                 )
         return out
 
-    monkeypatch.setattr(pipeline, "render_feed", broken)
+    monkeypatch.setattr(assemble, "render_feed", broken)
     with pytest.raises(ValidationFailed) as caught:
         build(mini, now=NOW, force=True)  # the inputs did not change: only the renderer did
     assert caught.value.message.endswith("; the old output was kept")

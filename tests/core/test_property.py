@@ -13,8 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
+from feedpub.assemble import render_publication
 from feedpub.load import load_publication
-from feedpub.pipeline import render_publication
 from feedpub.text import clean_text
 from tests.conftest import NOW, SETTINGS
 

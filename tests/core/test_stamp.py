@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from feedpub import pipeline
+from feedpub import assemble
 from feedpub.pipeline import build
 from tests.conftest import NOW
 
@@ -26,13 +26,13 @@ def age_inputs(root: Path) -> None:
 @pytest.fixture
 def counted(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     calls: list[int] = []
-    real = pipeline.compile_entries
+    real = assemble.compile_entries
 
     def compile_entries(*args, **kwargs):  # type: ignore[no-untyped-def]
         calls.append(1)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(pipeline, "compile_entries", compile_entries)
+    monkeypatch.setattr(assemble, "compile_entries", compile_entries)
     return calls
 
 
@@ -80,3 +80,45 @@ def test_a_replaced_output_folder_rebuilds(mini: Path, counted: list[int]) -> No
     assert build(mini, now=NOW).written == 21
     assert build(mini, now=NOW, force=True).changed is False
     assert len(counted) == 3
+
+
+def test_an_output_symlink_pointed_elsewhere_rebuilds(mini: Path, counted: list[int]) -> None:
+    """The stamp stands only for the folder feedpub.yaml's output names now."""
+    (mini / "site-a").mkdir()
+    (mini / "site-b").mkdir()
+    (mini / "public").symlink_to("site-a")
+    age_inputs(mini)
+    build(mini, now=NOW)
+    assert (mini / "site-a" / "index.html").is_file()
+    assert build(mini, now=NOW).changed is False
+    (mini / "public").unlink()
+    (mini / "public").symlink_to("site-b")
+    again = build(mini, now=NOW)
+    assert again.output == mini / "site-b" and again.changed
+    assert (mini / "site-b" / "index.html").is_file()
+    assert len(counted) == 2
+
+
+def test_a_build_with_nothing_to_do_imports_no_renderer(mini: Path) -> None:
+    """The answer comes from the stamp before Jinja2, lxml, feedgen or the loader load."""
+    import subprocess
+    import sys
+
+    age_inputs(mini)
+    build(mini, now=NOW)
+    script = (
+        "import sys\n"
+        "from feedpub.cli import main\n"
+        f"code = main(['--root', {str(mini)!r}, 'build', '--now', {NOW.isoformat()!r}])\n"
+        "heavy = ('jinja2', 'lxml', 'feedgen', 'markdown_it', 'nh3', 'yaml')\n"
+        "loaded = sorted(m for m in sys.modules if m.split('.')[0] in heavy\n"
+        "    or m in ('feedpub.load', 'feedpub.entries', 'feedpub.assemble'))\n"
+        "print(code, loaded)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=False, timeout=60
+    )
+    assert (done.stdout, done.stderr) == (
+        "public/ is up to date (2 entries, 2 feeds)\n0 []\n",
+        "",
+    )

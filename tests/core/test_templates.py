@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from feedpub.assemble import render_publication
 from feedpub.errors import InputError
 from feedpub.load import load_publication
-from feedpub.pipeline import build, render_publication
+from feedpub.pipeline import build
 from tests.conftest import NOW, WritePub
 
 GOLDEN = Path(__file__).parent / "golden"

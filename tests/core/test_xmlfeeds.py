@@ -8,8 +8,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from feedpub.assemble import render_publication
 from feedpub.load import load_publication
-from feedpub.pipeline import render_publication
 from tests.conftest import NOW, WritePub
 
 GOLDEN = Path(__file__).parent / "golden_xml"

@@ -53,23 +53,45 @@ def page_url(base_url: str, path: str) -> str:
 
 
 def page_lastmods(
-    files: Mapping[str, bytes], entries: Sequence[Entry]
+    files: Mapping[str, bytes],
+    entries: Sequence[Entry],
+    carried: Mapping[str, Sequence[str]] | None = None,
 ) -> dict[str, datetime | None]:
     """Every HTML page to list, with its last change: an entry page's is the entry's own,
-    any other page's is that of the newest entry it links to (None when it shows none)."""
+    any other page's is that of the newest entry it links to (None when it shows none).
+    ``carried``: pages kept from the last build unread, with the entries they link to."""
     changed = {e.id: e.changed for e in entries}
     pages: dict[str, datetime | None] = {}
-    for path, data in files.items():
+    kept = carried or {}
+    for path in [*files, *(p for p in kept if p not in files)]:
         if not path.endswith(".html") or path in NOT_LISTED:
             continue
-        if path.startswith("entries/") and path.count("/") == 1:
+        if _is_entry_page(path):
             own = changed.get(path[len("entries/") : -len(".html")])
             if own is not None:
                 pages[path] = own
                 continue
-        shown = [changed[m.decode()] for m in _ENTRY_LINK.findall(data) if m.decode() in changed]
+        ids = shown_entries(files[path]) if path in files else kept[path]
+        shown = [changed[m] for m in ids if m in changed]
         pages[path] = max(shown, default=None)
     return pages
+
+
+def _is_entry_page(path: str) -> bool:
+    return path.startswith("entries/") and path.count("/") == 1
+
+
+def shown_entries(data: bytes) -> tuple[str, ...]:
+    """The ids of the entries a page links to, as the site's templates write the links."""
+    return tuple(m.decode() for m in _ENTRY_LINK.findall(data))
+
+
+def listing_links(path: str, data: bytes) -> tuple[str, ...]:
+    """What a manifest keeps of a page for its sitemap lastmod: the entries it links to,
+    unless the page is an entry's own (dated by the entry) or not listed at all."""
+    if not path.endswith(".html") or path in NOT_LISTED or _is_entry_page(path):
+        return ()
+    return shown_entries(data)
 
 
 def _url_element(loc: str, lastmod: datetime | None) -> str:
@@ -176,10 +198,12 @@ def render_discovery(
     entries: Sequence[Entry],
     files: Mapping[str, bytes],
     limits: SitemapLimits = PROTOCOL_LIMITS,
+    carried: Mapping[str, Sequence[str]] | None = None,
 ) -> dict[str, bytes]:
-    """The sitemap (over every HTML page in ``files``), robots.txt and feeds.opml; a file of
-    the same name already in ``files`` (say, from static/) is kept instead."""
-    pages = page_lastmods(files, entries)
+    """The sitemap (over every HTML page in ``files`` and ``carried``: pages kept from the
+    last build, with the entries they link to), robots.txt and feeds.opml; a file of the
+    same name already in ``files`` (say, from static/) is kept instead."""
+    pages = page_lastmods(files, entries, carried)
     made: dict[str, bytes] = {
         ROBOTS_NAME: render_robots(settings.base_url),
         OPML_NAME: render_opml(settings, feeds),
