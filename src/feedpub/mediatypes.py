@@ -6,8 +6,6 @@ feeds as ``binary/octet-stream`` or ``text/xml`` on some hosts.
 
 from __future__ import annotations
 
-from pathlib import PurePosixPath
-
 # Feed files by name: only feedpub's ``feed.json`` is a JSON Feed; any other .json is plain JSON.
 FEED_TYPES = {
     "rss.xml": "application/rss+xml; charset=utf-8",  # RSS Advisory Board, "RSS Autodiscovery"
@@ -50,12 +48,15 @@ DEFAULT_TYPE = "application/octet-stream"
 
 def is_feed(path: str) -> bool:
     """Whether ``path`` (a POSIX path of the output) is one of the feed files."""
-    return PurePosixPath(path).name in FEED_TYPES
+    return path.rpartition("/")[2] in FEED_TYPES
 
 
 def content_type(path: str) -> str:
     """The Content-Type for a path of the output (a POSIX path, or a file system path)."""
-    name = PurePosixPath(path.replace("\\", "/")).name
+    # String steps with PurePosixPath's meaning of name and suffix: publish asks once a file.
+    name = path.replace("\\", "/").rpartition("/")[2]
     if name in FEED_TYPES:
         return FEED_TYPES[name]
-    return SUFFIX_TYPES.get(PurePosixPath(name).suffix.lower(), DEFAULT_TYPE)
+    dot = name.rfind(".")
+    suffix = name[dot:] if 0 < dot < len(name) - 1 else ""
+    return SUFFIX_TYPES.get(suffix.lower(), DEFAULT_TYPE)

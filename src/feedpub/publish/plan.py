@@ -7,7 +7,7 @@ import hashlib
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from feedpub.errors import UsageError
 from feedpub.mediatypes import content_type
@@ -46,9 +46,14 @@ def cache_rules(configured: object, target: str) -> tuple[tuple[str, str], ...]:
     return (*configured.items(), *DEFAULT_CACHE_RULES)
 
 
+def file_name(path: str) -> str:
+    """The last part of a POSIX path (PurePosixPath(path).name without building a path)."""
+    return path.rpartition("/")[2]
+
+
 def matches(path: str, pattern: str) -> bool:
     if "/" not in pattern:
-        return fnmatch.fnmatchcase(PurePosixPath(path).name, pattern)
+        return fnmatch.fnmatchcase(file_name(path), pattern)
     return fnmatch.fnmatchcase(path, pattern)
 
 
@@ -68,7 +73,7 @@ def file_digest(data: bytes, content_type: str, cache_control: str) -> str:
 
 
 def rank(path: str) -> int:
-    name = PurePosixPath(path).name
+    name = file_name(path)
     if name == "index.html":
         return RANK_INDEX
     return FEED_RANKS.get(name, RANK_CONTENT)
@@ -81,18 +86,25 @@ def scan_output(
     if not output.is_dir():
         raise UsageError(f"{output} has not been built yet; run 'feedpub build' first")
     files: list[LocalFile] = []
-    for folder, dirs, names in os.walk(output):
+    top = os.fspath(output)
+    for folder, dirs, names in os.walk(top):
         dirs.sort()
+        # strings, not Paths, for the ~10 steps per file: pathlib's parsing was most of the scan
+        below = os.path.relpath(folder, top).replace(os.sep, "/")
+        here = Path(folder)
         for name in sorted(names):
-            source = Path(folder) / name
-            rel = source.relative_to(output).as_posix()
-            if rel in (MANIFEST_NAME, OUTPUT_MARKER) or not source.is_file():
+            full = os.path.join(folder, name)
+            rel = name if below == "." else f"{below}/{name}"
+            if rel in (MANIFEST_NAME, OUTPUT_MARKER) or not os.path.isfile(full):
                 continue
-            data = source.read_bytes()
-            ctype = content_type(rel)
+            with open(full, "rb") as handle:
+                data = handle.read()
+            ctype = content_type(name)
             cache = cache_control(rel, rules)
             files.append(
-                LocalFile(rel, source, ctype, cache, file_digest(data, ctype, cache), len(data))
+                LocalFile(
+                    rel, here / name, ctype, cache, file_digest(data, ctype, cache), len(data)
+                )
             )
     if not files:
         raise UsageError(f"{output} is empty; run 'feedpub build' first")
