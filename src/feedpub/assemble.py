@@ -6,6 +6,7 @@ build's stamp does not stand, so a build with nothing to do never imports the re
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -38,8 +39,8 @@ from feedpub.render.discover import (
 from feedpub.render.feeditems import feed_items, local_path
 from feedpub.render.feeds import render_feed
 from feedpub.render.manifest import (
-    Digests,
     PageRecord,
+    Previous,
     file_hash,
     fingerprint,
     forget_manifest,
@@ -48,6 +49,7 @@ from feedpub.render.manifest import (
     render_pages,
     write_manifest,
 )
+from feedpub.render.reads import Read
 from feedpub.render.site import page_jobs, stylesheet
 from feedpub.render.templating import templates_for
 
@@ -72,86 +74,94 @@ def full_build(
     ``settings``: feedpub.yaml as the caller read it."""
     records = _source_records(root)
     pub, parts, hashes = load_compiled(root, records, progress, settings)
-    pagefind = search.require_pagefind(pub.settings) if pub.settings.search else None
-    ledger_path = root / LEDGER_NAME
-    due = due_entries(pub.entries, moment)
-    ledger = load_ledger(ledger_path)
-    tracked = track_edits(due, ledger, moment, hashes)
-    scheduled = [e.published for e in pub.entries if not e.draft and e.published > moment]
-    pub = replace(pub, entries=tuple(tracked.entries))
-    output = pub.settings.output
-    settings = pub.settings
-    templates = templates_for(settings.root, settings.base_url, settings.timezone)
-    key = manifest_key(settings, templates.fingerprint)
-    previous = {} if force else read_manifest(root, key, output)
-    present = existing_files(output) if previous else None
-    if progress is not None:
-        progress(RENDER_STAGE, 0, 1)
-    rendered = render_output(
-        pub, moment, _lookup(records), parts, previous=previous, present=present or ()
-    )
-    files = rendered.files
-    if progress is not None:
-        progress(RENDER_STAGE, 1, 1)
-    warnings: list[Problem] = list(tracked.warnings) + feed_warnings(
-        pub, files, moment, rendered.carried
-    )
-    if validate:
-        problems = validate_feeds(files, output, moment)
-        errors = [p for p in problems if p.is_error]
-        if errors:
-            raise ValidationFailed(
-                f"{len(errors)} validation error{'s' if len(errors) != 1 else ''}; the old output was kept",
-                problems,
-            )
-        warnings += problems
-    if pagefind is not None:
-        # The index is part of the output like any page: written into the new folder before
-        # the swap, so readers never see pages and index from different builds.
-        pages = {**{rel: (output / rel).read_bytes() for rel in rendered.carried}, **files}
-        files.update(search.index_pages(pages, pagefind))
-    manifest = rendered.records()
-    result = BuildResult(
-        output=output,
-        entries=len(pub.entries),
-        feeds=len(pub.feeds),
-        warnings=warnings,
-        edited=tracked.edited,
-        fingerprint=fingerprint((rel, r.hash) for rel, r in manifest.items()),
-    )
-    forget_manifest(root)  # until the swap is done, the old one may not hold
-    counts = write_output(
-        output,
-        files,
-        progress,
-        carried=rendered.carried,
-        old_hashes={rel: r.hash for rel, r in previous.items()} if previous else None,
-        new_hashes={rel: manifest[rel].hash for rel in files},
-        old_files=present,
-    )
-    write_manifest(root, key, output, manifest)
-    result.written, result.unchanged, result.removed = (
-        counts.written,
-        counts.unchanged,
-        counts.removed,
-    )
+    # What was loaded lives until the build ends: the collector need not walk it again.
+    gc.freeze()
     try:
-        save_ledger(ledger_path, tracked.records, ledger)
-    except OSError as exc:
-        raise BuildError(f"cannot write {LEDGER_NAME}: {exc.strerror or exc}") from exc
-    stamp.write_stamp(
-        root,
-        output,
-        inputs=inputs,
-        started_ns=started,
-        due_from=max((e.published for e in due), default=datetime(1970, 1, 1, tzinfo=UTC)),
-        due_until=min(scheduled, default=None),
-        entries=result.entries,
-        feeds=result.feeds,
-        fingerprint=result.fingerprint,
-        output_setting=pub.settings.output_setting,
-    )
-    return result
+        pagefind = search.require_pagefind(pub.settings) if pub.settings.search else None
+        ledger_path = root / LEDGER_NAME
+        due = due_entries(pub.entries, moment)
+        ledger = load_ledger(ledger_path)
+        tracked = track_edits(due, ledger, moment, hashes)
+        scheduled = [e.published for e in pub.entries if not e.draft and e.published > moment]
+        pub = replace(pub, entries=tuple(tracked.entries))
+        output = pub.settings.output
+        settings = pub.settings
+        templates = templates_for(settings.root, settings.base_url, settings.timezone)
+        key = manifest_key(settings, templates.fingerprint)
+        previous = Previous() if force else read_manifest(root, key, output)
+        present = existing_files(output) if previous.records else None
+        if progress is not None:
+            progress(RENDER_STAGE, 0, 1)
+        rendered = render_output(
+            pub, moment, _lookup(records), parts, previous=previous, present=present or ()
+        )
+        files = rendered.files
+        if progress is not None:
+            progress(RENDER_STAGE, 1, 1)
+        warnings: list[Problem] = list(tracked.warnings) + feed_warnings(
+            pub, files, moment, rendered.carried
+        )
+        if validate:
+            problems = validate_feeds(files, output, moment)
+            errors = [p for p in problems if p.is_error]
+            if errors:
+                raise ValidationFailed(
+                    f"{len(errors)} validation error{'s' if len(errors) != 1 else ''}; the old output was kept",
+                    problems,
+                )
+            warnings += problems
+        if pagefind is not None:
+            # The index is part of the output like any page: written into the new folder before
+            # the swap, so readers never see pages and index from different builds.
+            pages = {**{rel: (output / rel).read_bytes() for rel in rendered.carried}, **files}
+            files.update(search.index_pages(pages, pagefind))
+        manifest = rendered.records()
+        result = BuildResult(
+            output=output,
+            entries=len(pub.entries),
+            feeds=len(pub.feeds),
+            warnings=warnings,
+            edited=tracked.edited,
+            fingerprint=fingerprint((rel, r.hash) for rel, r in manifest.items()),
+        )
+        forget_manifest(root)  # until the swap is done, the old one may not hold
+        counts = write_output(
+            output,
+            files,
+            progress,
+            carried=rendered.carried,
+            old_hashes={rel: r.hash for rel, r in previous.records.items()}
+            if previous.records
+            else None,
+            new_hashes={rel: manifest[rel].hash for rel in files},
+            old_files=present,
+        )
+        write_manifest(root, key, output, manifest, rendered.reads)
+        result.written, result.unchanged, result.removed = (
+            counts.written,
+            counts.unchanged,
+            counts.removed,
+        )
+        try:
+            save_ledger(ledger_path, tracked.records, ledger)
+        except OSError as exc:
+            raise BuildError(f"cannot write {LEDGER_NAME}: {exc.strerror or exc}") from exc
+        stamp.write_stamp(
+            root,
+            output,
+            inputs=inputs,
+            started_ns=started,
+            due_from=max((e.published for e in due), default=datetime(1970, 1, 1, tzinfo=UTC)),
+            due_until=min(scheduled, default=None),
+            entries=result.entries,
+            feeds=result.feeds,
+            fingerprint=result.fingerprint,
+            output_setting=pub.settings.output_setting,
+        )
+        return result
+
+    finally:
+        gc.unfreeze()
 
 
 @dataclass
@@ -162,6 +172,7 @@ class Rendered:
     files: dict[str, bytes]
     carried: dict[str, PageRecord] = field(default_factory=dict)
     digests: dict[str, str] = field(default_factory=dict)  # of every page
+    reads: dict[str, set[Read]] = field(default_factory=dict)  # per template
 
     def records(self) -> dict[str, PageRecord]:
         made = {
@@ -192,7 +203,7 @@ def render_output(
     lookup: Callable[[str], SourceRecord | None] | None = None,
     parts: Mapping[str, LocalParts] | None = None,
     sitemap_limits: SitemapLimits = PROTOCOL_LIMITS,
-    previous: Mapping[str, PageRecord] | None = None,
+    previous: Previous | None = None,
     present: Collection[str] = (),
 ) -> Rendered:
     """``render_publication``, except that a page whose inputs are those ``previous`` (the
@@ -232,8 +243,7 @@ def render_output(
     templates.start_build()
     site, jobs = page_jobs(settings, pub.feeds, briefings, per_feed, templates, links)
     files["style.css"] = stylesheet()
-    digests = Digests(site.site, templates.digest)
-    pages = render_pages(jobs, site.render, digests, previous or {}, present)
+    pages = render_pages(jobs, site.render, previous or Previous(), present)
     files.update(pages.files)
     files.update(static)
     carried = {rel: record for rel, record in pages.carried.items() if rel not in static}
@@ -243,7 +253,7 @@ def render_output(
             settings, pub.feeds, [b.entry for b in briefings], files, sitemap_limits, shown
         )
     )
-    return Rendered(files, carried, pages.digests)
+    return Rendered(files, carried, pages.digests, pages.reads)
 
 
 def feed_stylesheet() -> bytes:

@@ -6,13 +6,16 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
+from datetime import timedelta, timezone
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from feedpub.output import MARKER
 from feedpub.pipeline import build
-from feedpub.render.manifest import MANIFEST_FILE
+from feedpub.render.manifest import MANIFEST_FILE, Digests
+from feedpub.render.reads import WHOLE
 from feedpub.render.site import Site
 from tests.conftest import NOW
 
@@ -212,3 +215,70 @@ def test_a_manifest_for_another_output_folder_is_ignored(pub: Path, rendered: li
     rendered.clear()
     build(pub, now=NOW)
     assert {f"entries/e{n}.html" for n in range(1, 9)} <= set(rendered)
+
+
+def test_a_page_digest_follows_content_not_object_identity() -> None:
+    from datetime import UTC, datetime
+
+    from markupsafe import Markup
+
+    from feedpub.render.context import EntryLink
+    from feedpub.render.pages import PageJob
+
+    def link(title: str, summary: str = "Lead.") -> EntryLink:
+        when = datetime(2025, 5, 1, tzinfo=UTC)
+        return EntryLink(
+            "a", "".join(title), "https://x/a", "entries/a.html", when, None, Markup(summary), ()
+        )
+
+    def digest(**values: object) -> str:
+        return Digests({(EntryLink, WHOLE)}).of(PageJob("index.html", "home.html", values))
+
+    same = digest(entries=(link("A title"),))
+    assert digest(entries=(link("A title"),)) == same  # equal values, other objects
+    assert digest(entries=(link("A title", "Other lead."),)) != same
+    assert digest(entries=[link("A title")]) != same  # a list is not a tuple
+    assert digest(entries=(link("A title"),), extra="") != same
+    assert digest(name="<b>") != digest(name=Markup("<b>"))  # text is not markup
+    berlin = datetime(2025, 5, 1, 12, tzinfo=ZoneInfo("Europe/Berlin"))
+    fixed = datetime(2025, 5, 1, 12, tzinfo=timezone(timedelta(hours=2)))
+    assert digest(when=berlin) != digest(when=fixed)  # same offset, another time zone
+
+
+def test_an_added_entry_leaves_pages_that_show_nothing_of_it_alone(
+    pub: Path, tmp_path: Path, rendered: list[str]
+) -> None:
+    """Tag counts change, but entry pages never read them: only listings are rendered."""
+    build(pub, now=NOW)
+    write_entry(pub, 9, "Entry nine")
+    changed = rebuild_matches_cold(pub, tmp_path, rendered)
+    assert "entries/e9.html" in changed and "tags/index.html" in changed
+    assert not [rel for rel in rendered if rel.startswith("entries/") and rel != "entries/e9.html"]
+
+
+def test_a_template_that_prints_an_object_whole_depends_on_all_of_it(
+    pub: Path, tmp_path: Path, rendered: list[str]
+) -> None:
+    """entry.tag_pages printed as it is shows each tag's count: adding an entry changes it."""
+    (pub / "templates").mkdir()
+    (pub / "templates" / "entry.html").write_text(
+        '{% extends "feedpub/entry.html" %}{% block title %}{{ entry.tag_pages }}{% endblock %}'
+    )
+    os.utime(pub / "templates" / "entry.html", (1_700_000_000, 1_700_000_000))
+    build(pub, now=NOW)
+    write_entry(pub, 9, "Entry nine")  # tagged trade, as e1, e3, e5 and e7
+    changed = rebuild_matches_cold(pub, tmp_path, rendered)
+    assert {"entries/e1.html", "entries/e3.html", "entries/e5.html"} <= changed
+    assert "entries/e2.html" not in changed
+
+
+def test_a_feed_title_shown_in_every_footer_renders_every_page(
+    pub: Path, tmp_path: Path, rendered: list[str]
+) -> None:
+    """The footer is a {% memo %} block: pages that repeat it depend on what it read."""
+    build(pub, now=NOW)
+    feed = pub / "feeds" / "trade.yaml"
+    feed.write_text(FEEDS["trade.yaml"].replace("title: Trade", "title: Trade and tariffs"))
+    os.utime(feed, (1_700_000_000, 1_700_000_000))
+    changed = rebuild_matches_cold(pub, tmp_path, rendered)
+    assert {f"entries/e{n}.html" for n in range(1, 9)} <= changed

@@ -13,7 +13,7 @@ import html
 import os
 import traceback
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, fields, is_dataclass
+from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from functools import lru_cache
 from pathlib import Path
@@ -38,8 +38,7 @@ from markupsafe import Markup
 
 from feedpub.errors import InputError, Location, Problem
 from feedpub.inputs import read_regular, walk
-from feedpub.model import Image, Person
-from feedpub.render import context as context_module
+from feedpub.render.reads import ACTIVE, FIELDS, Read, note, note_all, recording
 
 TEMPLATES_DIR = "templates"  # a publication's overrides, at its root
 PACKAGE_DIR = Path(__file__).resolve().parent.parent / "templates"
@@ -82,10 +81,18 @@ class _Sandbox(SandboxedEnvironment):
 
     def getattr(self, obj: Any, attribute: str) -> Any:
         # The context's own data fields (plain data, never methods) skip the checks entirely.
-        names = _FIELDS.get(type(obj))
-        if names is not None and attribute in names:
-            return getattr(obj, attribute)
+        names = FIELDS.get(type(obj))
+        if names is not None:
+            if ACTIVE:
+                note(type(obj), attribute)
+            if attribute in names:
+                return getattr(obj, attribute)
         return super().getattr(obj, attribute)
+
+    def getitem(self, obj: Any, argument: Any) -> Any:
+        if ACTIVE and type(obj) in FIELDS:
+            note(type(obj), argument)
+        return super().getitem(obj, argument)
 
 
 class _SharedCode(BytecodeCache):
@@ -126,16 +133,6 @@ def _escape(value: Any) -> Any:
     return _escape(str(value))
 
 
-# The context's own data fields: read without the sandbox's per-access checks (they hold
-# plain data, never methods), which would otherwise cost more than the rest of a page.
-_FIELDS: dict[type, frozenset[str]] = {
-    cls: frozenset(f.name for f in fields(cls))
-    for cls in vars(context_module).values()
-    if isinstance(cls, type) and is_dataclass(cls) and cls.__module__ == context_module.__name__
-}
-_FIELDS.update({cls: frozenset(f.name for f in fields(cls)) for cls in (Person, Image)})
-
-
 class MemoExtension(Extension):
     """``{% memo key, ... %}…{% endmemo %}``: the body rendered once per build for each
     distinct key and repeated after that (like Hugo's partialCached). For what is the same on
@@ -146,7 +143,7 @@ class MemoExtension(Extension):
 
     def __init__(self, environment: Any) -> None:
         super().__init__(environment)
-        self.store: dict[Any, str] = {}
+        self.store: dict[Any, tuple[str, frozenset[Read]]] = {}
 
     def parse(self, parser: Any) -> nodes.Node:
         lineno = next(parser.stream).lineno
@@ -162,8 +159,12 @@ class MemoExtension(Extension):
         whole = (where, key)  # two memo blocks with the same keys are told apart by place
         found = self.store.get(whole)
         if found is None:
-            found = self.store[whole] = caller()
-        return found
+            with recording(set()) as reads:  # the page rendering now gets them too
+                out = caller()
+            found = self.store[whole] = (out, frozenset(reads))
+        else:
+            note_all(found[1])  # a page that repeats the body read what the body read
+        return found[0]
 
 
 def _confined_name(name: str) -> bool:
