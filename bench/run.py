@@ -6,10 +6,11 @@ feedgen script, the same with libyaml's C loader, Hugo when installed, and parsi
 one run on one machine: only ratios from the same run count. ``--quick`` (``make bench-quick``)
 runs N = 1,000 once, without Hugo, in well under a minute, and writes ``bench/results-quick.md``.
 
-Every measurement is a subprocess: wall time from start to ``os.wait4``, peak memory as the larger
-of the child's ``ru_maxrss`` (from ``wait4``) and the sampled resident size of its whole process
-tree (a process pool's workers count together). The exit code is non-zero only when something
-failed to run, never for a missed target.
+Every measurement is a subprocess: wall time from start to ``os.wait4``, peak memory as the largest
+of the child's ``ru_maxrss`` (from ``wait4``; only when above the benchmark's own peak, which Linux
+carries into a child across exec), its sampled high-water mark, and the sampled resident size of
+its whole process tree (a process pool's workers count together). The exit code is non-zero only
+when something failed to run, never for a missed target.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import hashlib
 import os
 import platform
 import re
+import resource
 import shutil
 import signal
 import socket
@@ -67,7 +69,10 @@ FEEDPUB = feedpub_command()
 
 
 class TreeSampler(threading.Thread):
-    """Polls /proc for the resident size of a process and all its descendants; keeps the peak."""
+    """Polls /proc for the resident size of a process and all its descendants; keeps the peak.
+
+    Also the process's own high-water mark (VmHWM), which catches a peak between two polls.
+    """
 
     def __init__(self, pid: int, interval: float = 0.05) -> None:
         super().__init__(daemon=True)
@@ -78,12 +83,24 @@ class TreeSampler(threading.Thread):
 
     def run(self) -> None:
         while not self.done.wait(self.interval):
-            self.peak = max(self.peak, tree_rss(self.pid))
+            self.peak = max(self.peak, tree_rss(self.pid), high_water(self.pid))
 
     def stop(self) -> int:
         self.done.set()
         self.join()
         return self.peak
+
+
+def high_water(pid: int) -> int:
+    """Bytes: the peak resident size of ``pid``'s program so far (0 when it is gone)."""
+    try:
+        with open(f"/proc/{pid}/status", "rb") as handle:
+            for line in handle:
+                if line.startswith(b"VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, IndexError, ValueError):
+        pass
+    return 0
 
 
 def tree_rss(root: int) -> int:
@@ -145,6 +162,9 @@ def run_once(
     The command runs in its own process group, killed whole after ``timeout`` seconds (the
     sample then says ``timed_out``) or when the benchmark itself is interrupted.
     """
+    # Linux carries the forking process's peak into the child's ru_maxrss across exec: a child's
+    # figure at or below the benchmark's own peak may be just that, so the samples decide then.
+    own_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         start = time.perf_counter()
         proc = subprocess.Popen(
@@ -177,7 +197,7 @@ def run_once(
         err.seek(0)
         sample = Sample(
             seconds,
-            max(usage.ru_maxrss * 1024, peak),
+            max(usage.ru_maxrss * 1024 if usage.ru_maxrss * 1024 > own_peak else 0, peak),
             proc.returncode,
             out.read().decode("utf-8", "replace"),
             err.read().decode("utf-8", "replace"),
