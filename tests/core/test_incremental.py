@@ -256,13 +256,21 @@ def test_an_added_entry_leaves_pages_that_show_nothing_of_it_alone(
     assert not [rel for rel in rendered if rel.startswith("entries/") and rel != "entries/e9.html"]
 
 
+@pytest.mark.parametrize(
+    "shown",
+    [
+        "{{ entry.tag_pages }}",
+        '{{ "tag: " ~ entry.tag_pages|first }}',
+        '{{ entry.tag_pages|map("string")|join }}',
+    ],
+)
 def test_a_template_that_prints_an_object_whole_depends_on_all_of_it(
-    pub: Path, tmp_path: Path, rendered: list[str]
+    pub: Path, tmp_path: Path, rendered: list[str], shown: str
 ) -> None:
-    """entry.tag_pages printed as it is shows each tag's count: adding an entry changes it."""
+    """A tag page printed as it is shows its count: adding an entry changes it."""
     (pub / "templates").mkdir()
     (pub / "templates" / "entry.html").write_text(
-        '{% extends "feedpub/entry.html" %}{% block title %}{{ entry.tag_pages }}{% endblock %}'
+        '{% extends "feedpub/entry.html" %}{% block title %}' + shown + "{% endblock %}"
     )
     os.utime(pub / "templates" / "entry.html", (1_700_000_000, 1_700_000_000))
     build(pub, now=NOW)
@@ -280,5 +288,23 @@ def test_a_feed_title_shown_in_every_footer_renders_every_page(
     feed = pub / "feeds" / "trade.yaml"
     feed.write_text(FEEDS["trade.yaml"].replace("title: Trade", "title: Trade and tariffs"))
     os.utime(feed, (1_700_000_000, 1_700_000_000))
+    changed = rebuild_matches_cold(pub, tmp_path, rendered)
+    assert {f"entries/e{n}.html" for n in range(1, 9)} <= changed
+
+
+def test_pages_that_repeat_a_memo_body_depend_on_what_the_body_read(
+    pub: Path, tmp_path: Path, rendered: list[str]
+) -> None:
+    """The home page renders the memo body first; entry pages only repeat its output, yet
+    they show the tag counts it read."""
+    (pub / "templates").mkdir()
+    (pub / "templates" / "base.html").write_text(
+        '{% extends "feedpub/base.html" %}{% block footer %}{{ super() }}'
+        '{% memo "counts" %}{% for tag in site.tags %}{{ tag.count }}{% endfor %}{% endmemo %}'
+        "{% endblock %}"
+    )
+    os.utime(pub / "templates" / "base.html", (1_700_000_000, 1_700_000_000))
+    build(pub, now=NOW)
+    write_entry(pub, 9, "Entry nine")
     changed = rebuild_matches_cold(pub, tmp_path, rendered)
     assert {f"entries/e{n}.html" for n in range(1, 9)} <= changed
