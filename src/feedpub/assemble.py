@@ -47,6 +47,7 @@ from feedpub.render.manifest import (
     manifest_key,
     read_manifest,
     render_pages,
+    untouched_files,
     write_manifest,
 )
 from feedpub.render.reads import Read
@@ -90,10 +91,13 @@ def full_build(
         key = manifest_key(settings, templates.fingerprint)
         previous = Previous() if force else read_manifest(root, key, output)
         present = existing_files(output) if previous.records else None
+        # Files edited or replaced in the output since the last build are rendered and written
+        # again like any changed page; only untouched ones are carried over unread.
+        untouched = untouched_files(output, previous, present) if present else set()
         if progress is not None:
             progress(RENDER_STAGE, 0, 1)
         rendered = render_output(
-            pub, moment, _lookup(records), parts, previous=previous, present=present or ()
+            pub, moment, _lookup(records), parts, previous=previous, present=untouched
         )
         files = rendered.files
         if progress is not None:
@@ -130,7 +134,7 @@ def full_build(
             files,
             progress,
             carried=rendered.carried,
-            old_hashes={rel: r.hash for rel, r in previous.records.items()}
+            old_hashes={rel: previous.records[rel].hash for rel in untouched}
             if previous.records
             else None,
             new_hashes={rel: manifest[rel].hash for rel in files},

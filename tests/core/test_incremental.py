@@ -185,13 +185,30 @@ def test_force_renders_every_page_and_repairs_the_output(pub: Path, rendered: li
     first = tree(pub / "public")
     page = pub / "public" / "entries" / "e6.html"
     page.write_bytes(b"edited by hand")
-    write_entry(pub, 1, "Entry one, renamed")
-    build(pub, now=NOW)
-    assert page.read_bytes() == b"edited by hand"  # carried over, never read
     rendered.clear()
     result = build(pub, now=NOW, force=True)
     assert page.read_bytes() == first["entries/e6.html"]
     assert "entries/e6.html" in rendered and result.written == 1
+
+
+@pytest.mark.parametrize("how", ["in place", "replaced"])
+def test_files_edited_in_the_output_are_written_again_by_the_next_build(
+    pub: Path, tmp_path: Path, rendered: list[str], how: str
+) -> None:
+    build(pub, now=NOW)
+    page = pub / "public" / "entries" / "e6.html"
+    feed = pub / "public" / "all" / "atom.xml"
+    for path in (page, feed):
+        data = path.read_bytes()
+        if how == "replaced":
+            path.unlink()
+            path.write_bytes(data.replace(b"<", b"[", 1))
+        else:
+            with path.open("r+b") as handle:
+                handle.write(b"X")
+    write_entry(pub, 1, "Entry one, renamed")
+    rebuild_matches_cold(pub, tmp_path, rendered)
+    assert "entries/e6.html" in rendered
 
 
 def test_changed_settings_throw_the_manifest_away(pub: Path, rendered: list[str]) -> None:

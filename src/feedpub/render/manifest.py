@@ -16,6 +16,7 @@ import contextlib
 import hashlib
 import io
 import json
+import os
 import pickle
 import sys
 from collections.abc import Callable, Collection, Iterable, Mapping
@@ -36,7 +37,7 @@ from feedpub.render.reads import load as load_reads
 from feedpub.stamp import output_identity
 
 MANIFEST_FILE = Path(".feedpub") / "pages.json"
-FORMAT = 1  # bump when what a record means changes
+FORMAT = 2  # bump when what a record means changes
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,7 @@ class PageRecord:
     hash: str  # blake2b-160 of its bytes (hex)
     digest: str = ""  # of what a page was rendered from; "" for any other file
     shows: tuple[str, ...] = ()  # ids of the entries a listing page links to (its sitemap lastmod)
+    file: str = ""  # "inode:size:mtime_ns" of the file as the swap left it (see file_state)
 
 
 def file_hash(data: bytes) -> str:
@@ -210,8 +212,8 @@ def read_manifest(root: Path, key: str, output: Path) -> Previous:
                 return Previous()
             reads[template] = found
         records = {
-            rel: PageRecord(hash, digest, tuple(shows))
-            for rel, (hash, digest, shows) in data["files"].items()
+            rel: PageRecord(hash, digest, tuple(shows), state)
+            for rel, (hash, digest, shows, state) in data["files"].items()
         }
         return Previous(records, reads)
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
@@ -225,13 +227,17 @@ def write_manifest(
     records: Mapping[str, PageRecord],
     reads: Mapping[str, Iterable[Read]],
 ) -> None:
-    """Remember ``records`` for the output folder now at ``output`` (after the swap)."""
+    """Remember ``records`` for the output folder now at ``output`` (after the swap), with
+    the state of each file as it is now."""
     data = {
         "format": FORMAT,
         "key": key,
         "output": output_identity(output),
         "reads": {template: dump_reads(found) for template, found in sorted(reads.items())},
-        "files": {rel: [r.hash, r.digest, list(r.shows)] for rel, r in sorted(records.items())},
+        "files": {
+            rel: [r.hash, r.digest, list(r.shows), file_state(output / rel)]
+            for rel, r in sorted(records.items())
+        },
     }
     path = root / MANIFEST_FILE
     try:
@@ -239,6 +245,27 @@ def write_manifest(
         write_atomic(path, json.dumps(data, separators=(",", ":")), durable=False)
     except OSError:
         forget_manifest(root)  # without a manifest the next build renders everything
+
+
+def file_state(path: Path) -> str:
+    """ "inode:size:mtime_ns" of ``path``, "" when it cannot be looked at: a file edited or
+    replaced by hand in the output no longer matches what the manifest says of it."""
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return ""
+    return f"{info.st_ino}:{info.st_size}:{info.st_mtime_ns}"
+
+
+def untouched_files(output: Path, previous: Previous, present: Collection[str]) -> set[str]:
+    """The files of ``present`` still as the last build left them: the only ones whose
+    recorded hash and digest can be trusted without reading them."""
+    out = set()
+    for rel in present:
+        record = previous.records.get(rel)
+        if record is not None and record.file and file_state(output / rel) == record.file:
+            out.add(rel)
+    return out
 
 
 def forget_manifest(root: Path) -> None:
