@@ -241,22 +241,7 @@ def write_output(
         new.mkdir(parents=True)
         if not (_same(output / MARKER, MARKER_TEXT) and _link(output / MARKER, new / MARKER)):
             _write_new(new / MARKER, MARKER_TEXT)
-        made: set[Path] = set()
-        for done, rel in enumerate(sorted([*files, *carried]), 1):
-            if progress is not None and done % 100 == 0:
-                progress("writing", done, total)
-            dest = new / rel
-            if dest.parent not in made:
-                dest.parent.mkdir(parents=True, exist_ok=True)
-                made.add(dest.parent)
-            if rel in changed:
-                _write_new(dest, files[rel])
-            elif not _link(output / rel, dest):
-                if rel not in files:
-                    raise OSError(
-                        errno.ENOENT, "it went missing during the build", str(output / rel)
-                    )
-                _write_new(dest, files[rel])
+        _fill(new, output, files, carried, changed, progress, total)
         if progress is not None:
             progress("writing", total, total)
         checkpoint("build-swap")
@@ -269,6 +254,82 @@ def write_output(
         raise BuildError(
             f"cannot write the output in {where}: {exc.strerror or exc}; the old output was kept"
         ) from exc
+
+
+def _fill(
+    new: Path,
+    output: Path,
+    files: Mapping[str, bytes],
+    carried: Collection[str],
+    changed: Collection[str],
+    progress: Callable[[str, int, int], None] | None,
+    total: int,
+) -> None:
+    """Write the changed files into ``new`` and hard-link the others from ``output``, one
+    folder at a time through folder descriptors (a third less than linking by path)."""
+    by_folder: dict[str, list[str]] = {}
+    for rel in [*files, *carried]:
+        folder, _, name = rel.rpartition("/")
+        by_folder.setdefault(folder, []).append(name)
+    done = 0
+    for folder in sorted(by_folder):
+        prefix = folder + "/" if folder else ""
+        target = new / folder if folder else new
+        target.mkdir(parents=True, exist_ok=True)
+        dest_fd = os.open(target, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            source_fd = _open_folder(output / folder if folder else output)
+            try:
+                for name in sorted(by_folder[folder]):
+                    done += 1
+                    if progress is not None and done % 100 == 0:
+                        progress("writing", done, total)
+                    rel = prefix + name
+                    if rel in changed:
+                        _write_at(dest_fd, name, files[rel], target)
+                    elif source_fd is None or not _link_at(source_fd, name, dest_fd):
+                        if rel not in files:
+                            raise OSError(
+                                errno.ENOENT, "it went missing during the build", str(output / rel)
+                            )
+                        _write_at(dest_fd, name, files[rel], target)
+            finally:
+                if source_fd is not None:
+                    os.close(source_fd)
+        finally:
+            os.close(dest_fd)
+
+
+def _open_folder(path: Path) -> int | None:
+    """A descriptor of the old output's folder ``path``, or None when there is none."""
+    try:
+        return os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        return None
+
+
+def _write_at(folder_fd: int, name: str, data: bytes, folder: Path) -> None:
+    """``_write_new`` for the file ``name`` in the open folder ``folder``."""
+    try:
+        fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644, dir_fd=folder_fd)
+    except OSError as exc:
+        raise OSError(exc.errno, exc.strerror, str(folder / name)) from exc
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+    except OSError as exc:
+        raise OSError(exc.errno, exc.strerror, str(folder / name)) from exc
+    finally:
+        os.close(fd)
+
+
+def _link_at(source_fd: int, name: str, dest_fd: int) -> bool:
+    try:
+        os.link(name, name, src_dir_fd=source_fd, dst_dir_fd=dest_fd)
+        return True
+    except OSError:
+        return False
 
 
 def _swap(new: Path, output: Path) -> None:
