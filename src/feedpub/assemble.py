@@ -20,7 +20,7 @@ from feedpub.inputs import read_regular, walk
 from feedpub.ledger import LEDGER_NAME, load_ledger, save_ledger, track_edits
 from feedpub.load import due_entries, feed_entries, load_publication
 from feedpub.model import FEED_FILES, Entry, Publication, Settings, SourceRecord
-from feedpub.output import existing_files, write_output
+from feedpub.output import Discard, existing_files, write_output
 from feedpub.pipeline import BuildResult
 from feedpub.render.archive import STYLESHEET_FILE
 from feedpub.render.briefing import (
@@ -77,6 +77,7 @@ def full_build(
     pub, parts, hashes = load_compiled(root, records, progress, settings)
     # What was loaded lives until the build ends: the collector need not walk it again.
     gc.freeze()
+    discard = Discard()  # the old output goes while the manifest, ledger and stamp are written
     try:
         pagefind = search.require_pagefind(pub.settings) if pub.settings.search else None
         ledger_path = root / LEDGER_NAME
@@ -139,6 +140,7 @@ def full_build(
             else None,
             new_hashes={rel: manifest[rel].hash for rel in files},
             old_files=present,
+            discard=discard,
         )
         write_manifest(root, key, output, manifest, rendered.reads)
         result.written, result.unchanged, result.removed = (
@@ -165,6 +167,7 @@ def full_build(
         return result
 
     finally:
+        discard.wait()
         gc.unfreeze()
 
 

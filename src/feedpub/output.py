@@ -13,6 +13,7 @@ import errno
 import os
 import secrets
 import shutil
+import subprocess
 import sys
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
@@ -206,6 +207,7 @@ def write_output(
     old_hashes: Mapping[str, str] | None = None,
     new_hashes: Mapping[str, str] | None = None,
     old_files: set[str] | None = None,
+    discard: Discard | None = None,
 ) -> Counts:
     """Write ``files`` as the new content of ``output`` in one swap (``progress`` is told
     ("writing", done, total) as files go).
@@ -216,7 +218,8 @@ def write_output(
     then fails the build, and the next build renders it). With ``old_hashes``
     (the hash of each old file, from the manifest) and ``new_hashes`` (of ``files``), a
     file is unchanged when its hash is, without reading the old one. ``old_files``: what
-    ``existing_files(output)`` gave, when the caller has it already.
+    ``existing_files(output)`` gave, when the caller has it already. ``discard``: what
+    deletes the old output after the swap (by default: at once, before returning).
     """
     new = _temporary(output, "new")
     try:
@@ -245,7 +248,7 @@ def write_output(
         if progress is not None:
             progress("writing", total, total)
         checkpoint("build-swap")
-        _swap(new, output)
+        (discard or _rmtree)(_swap(new, output))
         return counts
     except OSError as exc:
         shutil.rmtree(new, ignore_errors=True)
@@ -332,22 +335,57 @@ def _link_at(source_fd: int, name: str, dest_fd: int) -> bool:
         return False
 
 
-def _swap(new: Path, output: Path) -> None:
-    """Put the complete folder ``new`` at ``output``; the old output is deleted afterwards."""
+def _swap(new: Path, output: Path) -> Path | None:
+    """Put the complete folder ``new`` at ``output``; the old output is left at the path
+    returned, for the caller to delete."""
     if not output.exists():
         os.rename(new, output)  # nothing to replace: one atomic rename
         checkpoint("build-swapped")
-        return
+        return None
     if exchange(new, output):
         checkpoint("build-swapped")
-        shutil.rmtree(new, ignore_errors=True)  # ``new`` now names the old output
-        return
+        return new  # ``new`` now names the old output
     old = _temporary(output, "old")
     os.rename(output, old)
     checkpoint("build-half-swapped")
     os.rename(new, output)
     checkpoint("build-swapped")
-    shutil.rmtree(old, ignore_errors=True)
+    return old
+
+
+def _rmtree(path: Path | None) -> None:
+    if path is not None:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+class Discard:
+    """Deletes old output folders in a child process (``rm -rf``, on the other core) while
+    the build finishes its bookkeeping; ``wait`` returns once every one is gone. A folder a
+    killed build leaves half deleted keeps its temporary name: the next ``recover`` removes it."""
+
+    def __init__(self) -> None:
+        self._pending: list[tuple[Path, subprocess.Popen[bytes] | None]] = []
+
+    def __call__(self, path: Path | None) -> None:
+        if path is None:
+            return
+        try:
+            child: subprocess.Popen[bytes] | None = subprocess.Popen(
+                ["rm", "-rf", "--", os.fspath(path)],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        except OSError:  # no rm: deleted here, when waited for
+            child = None
+        self._pending.append((path, child))
+
+    def wait(self) -> None:
+        while self._pending:
+            path, child = self._pending.pop()
+            if child is not None:
+                child.wait()
+            _rmtree(path)  # whatever rm could not delete (or all of it, without rm)
 
 
 def existing_files(output: Path) -> set[str]:
