@@ -15,7 +15,15 @@ from pathlib import Path
 
 from feedpub import search, stamp
 from feedpub.entries import Progress, compile_entries
-from feedpub.errors import BuildError, InputError, Location, Problem, Severity, ValidationFailed
+from feedpub.errors import (
+    BuildError,
+    InputError,
+    Location,
+    Problem,
+    Severity,
+    ValidationFailed,
+    problem_count,
+)
 from feedpub.inputs import read_regular, walk
 from feedpub.ledger import LEDGER_NAME, load_ledger, save_ledger, track_edits
 from feedpub.load import due_entries, feed_entries, load_publication
@@ -327,11 +335,7 @@ def static_files(root: Path) -> dict[str, bytes]:
                 Problem(Location(f"{STATIC_DIR}/{rel}"), f"cannot read file: {exc.strerror}")
             )
     if problems:
-        count = len(problems)
-        raise InputError(
-            f"{count} problem{'s' if count != 1 else ''} in the publication; nothing was built",
-            problems,
-        )
+        raise InputError(problem_count(len(problems), "the publication"), problems)
     return found
 
 

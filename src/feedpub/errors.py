@@ -59,6 +59,11 @@ def display_path(path: Path | str, root: Path | None = None) -> str:
     return p.as_posix()
 
 
+def problem_count(count: int, where: str, outcome: str = "nothing was built") -> str:
+    """ "2 problems in the publication; nothing was built": the headline over a list of problems."""
+    return f"{count} problem{'s' if count != 1 else ''} in {where}; {outcome}"
+
+
 class FeedpubError(Exception):
     """Base of every user-facing failure. ``exit_code`` is what the CLI returns."""
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from feedpub.errors import InputError, Location, Problem
+from feedpub.errors import InputError, Location, Problem, problem_count
 from feedpub.fieldcheck import (
     ID_PATTERN,
     YAML_SUFFIXES,
@@ -403,10 +403,7 @@ def load_publication(
     check_references(root, entries, problems)
     if problems:
         count = len([p for p in problems if p.is_error])
-        raise InputError(
-            f"{count} problem{'s' if count != 1 else ''} in the publication; nothing was built",
-            problems,
-        )
+        raise InputError(problem_count(count, "the publication"), problems)
     if settings.since is None and entries:
         settings = _with_since(settings, min(e.published.year for e in entries))
     return Publication(settings=settings, feeds=feeds, entries=newest_first(entries))

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from feedpub.errors import InputError, Problem, UsageError
+from feedpub.errors import InputError, Problem, UsageError, problem_count
 from feedpub.fieldrules import id_problem
 from feedpub.files import write_atomic
 from feedpub.inputs import walk
@@ -158,11 +158,8 @@ def new_entry(
     problems: list[Problem] = []
     names = {rel.rpartition("/")[2] for rel, _path in walk(root, ENTRIES_DIR, problems)}
     if problems:
-        count = len(problems)
-        raise InputError(
-            f"{count} problem{'s' if count != 1 else ''} in {ENTRIES_DIR}/; nothing was written",
-            problems,
-        )
+        message = problem_count(len(problems), f"{ENTRIES_DIR}/", "nothing was written")
+        raise InputError(message, problems)
     slug = slugify(title)
     folder = root / ENTRIES_DIR / str(moment.year)
     for counter in itertools.count(1):
@@ -223,11 +220,8 @@ def copy_templates(root: Path, names: tuple[str, ...], *, force: bool = False) -
     try:
         read_sources(root)
     except InputError as exc:
-        count = len(exc.problems)
-        raise InputError(
-            f"{count} problem{'s' if count != 1 else ''} in templates/; nothing was copied",
-            exc.problems,
-        ) from None
+        message = problem_count(len(exc.problems), "templates/", "nothing was copied")
+        raise InputError(message, exc.problems) from None
     folder = root / TEMPLATES_DIR
     existing = [n for n in names if os.path.lexists(folder / n)]
     if existing and not force:

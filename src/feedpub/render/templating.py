@@ -36,7 +36,7 @@ from jinja2.ext import Extension
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
-from feedpub.errors import InputError, Location, Problem
+from feedpub.errors import InputError, Location, Problem, problem_count
 from feedpub.inputs import read_regular, walk
 from feedpub.render.reads import ACTIVE, FIELDS, Read, note, note_all, recording
 
@@ -485,8 +485,7 @@ class Templates:
 
 
 def _summary(problems: list[Problem]) -> str:
-    count = len(problems)
-    return f"{count} problem{'s' if count != 1 else ''} in the templates; nothing was built"
+    return problem_count(len(problems), "the templates")
 
 
 def format_date(moment: datetime, format: str = "long") -> str:
