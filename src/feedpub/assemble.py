@@ -383,11 +383,6 @@ def load_compiled(
     return load_publication(root, settings=settings, entries_loader=load_entries), parts, hashes
 
 
-def output_fingerprint(files: Mapping[str, bytes]) -> str:
-    """One hash over every output path and its bytes."""
-    return fingerprint((rel, file_hash(data)) for rel, data in files.items())
-
-
 def _source_records(root: Path) -> dict[str, SourceRecord]:
     from feedpub.sources import LOCK_NAME, load_lock
 
