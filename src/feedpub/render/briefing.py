@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from datetime import datetime
 from functools import cached_property
 from urllib.parse import urlsplit
 
@@ -299,8 +298,3 @@ def canonical(markup: str) -> str:
     if "/>" in markup:
         markup = markup.replace(" />", ">")
     return markup
-
-
-def newest_change(entries: list[Entry], fallback: datetime) -> datetime:
-    """A feed's updated time: its newest entry's change, never the wall clock."""
-    return max((e.changed for e in entries), default=fallback)

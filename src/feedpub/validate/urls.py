@@ -1,4 +1,4 @@
-"""URL, IRI, e-mail, MIME type and language-tag strings in, a verdict (None when fine) out."""
+"""URL, e-mail and MIME type strings in, a verdict (None when fine) out (IRIs and URIs: uris.py)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ _BAD_CHARS = re.compile(r"[\s<>\"{}|\\^`\x00-\x1f\x7f]")
 # single-label domain such as "jane@example" is syntactically valid).
 _EMAIL = re.compile(r"[^\s@()<>,;:\"\[\]]+@[\w\-]+(?:\.[\w\-]+)*")
 _MIME = re.compile(r"[A-Za-z0-9][\w!#$&^.+-]*/[A-Za-z0-9][\w!#$&^.+-]*(?:\s*;.*)?")
-_LANG = re.compile(r"[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*")
 
 
 def url_problem(value: str, *, absolute: bool = True) -> str | None:
@@ -31,23 +30,6 @@ def url_problem(value: str, *, absolute: bool = True) -> str | None:
     scheme = text.split(":", 1)[0].lower()
     if scheme in ("http", "https") and not re.match(r"[A-Za-z]+://[^/?#]+", text):
         return f"{text!r} has no host; give a full URL like https://example.org/"
-    return None
-
-
-def is_relative(value: str) -> bool:
-    text = value.strip()
-    return bool(text) and _SCHEME.match(text) is None
-
-
-def iri_problem(value: str) -> str | None:
-    """Why ``value`` is not an absolute IRI (RFC 3987), as Atom ids must be, or None."""
-    text = value.strip()
-    if not text:
-        return "is empty; give an absolute IRI such as a tag: URI or a full URL"
-    if _BAD_CHARS.search(text):
-        return f"{text!r} contains spaces or characters that are not allowed in an IRI"
-    if _SCHEME.match(text) is None:
-        return f"{text!r} is not an absolute IRI; give a tag: URI or a full URL"
     return None
 
 
@@ -75,7 +57,3 @@ def is_rss_contact(value: str) -> bool:
 
 def is_mime_type(value: str) -> bool:
     return _MIME.fullmatch(value.strip()) is not None
-
-
-def is_language(value: str) -> bool:
-    return _LANG.fullmatch(value.strip()) is not None
