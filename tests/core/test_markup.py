@@ -267,3 +267,42 @@ def test_to_text_unchanged(markup_: str) -> None:
 def test_to_text_blocks_and_entities() -> None:
     body = '<p class="lead">A  <em>b</em>\t&amp; c </p>\n<h2>Sources</h2><ul><li> x </li><li>y</li></ul>'
     assert to_text(body) == "A b & c\n\nSources\nx\ny"
+
+
+# --- link destinations: the plain-URL shortcut returns what normalizeLink would ---
+
+def _urls(host: str, tail: str) -> st.SearchStrategy[str]:
+    return st.builds(
+        lambda scheme, host, port, tail: f"{scheme}://{host}{port}{tail}",
+        st.sampled_from(["http", "https", "HTTP", "ftp", "mailto"]),
+        st.text(alphabet=host, max_size=12),
+        st.sampled_from(["", ":", ":8080", ":08", ":x"]),
+        st.text(alphabet=tail, max_size=24),
+    )
+
+
+# Half from what the shortcut accepts, half with what it must leave to markdown-it.
+urls = st.one_of(
+    _urls("aZ9.-", "aZ09;/?:@&=+$,-_.!~*'()#"),
+    _urls("aZ9.-xn_ü@:[]", "aZ09;/?:@&=+$,-_.!~*'()#%[] é\\"),
+)
+
+
+@SETTINGS
+@given(url=urls)
+@example(url="https://Example.COM/A?b=1#x")
+@example(url="https://news.example.org/2025/03/grain-deal")
+@example(url="https://a.b/x%2")
+def test_plain_link_shortcut_equals_normalize_link(url: str) -> None:
+    assert markup._normalize_link.__wrapped__(url) == _markdown().normalizeLink(url)
+
+
+def test_plain_link_shortcut_takes_common_urls() -> None:
+    for url in (
+        "https://news.example.org/2025/03/grain-deal",
+        "https://wire.example.com/a_b?x=1&y=2#top",
+        "http://127.0.0.1:8080/feed",
+    ):
+        assert markup._PLAIN_LINK.fullmatch(url)
+    for url in ("https://例え.jp/", "https://a.b/x y", "https://a.b/%41", "javascript:x"):
+        assert not markup._PLAIN_LINK.fullmatch(url)

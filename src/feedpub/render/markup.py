@@ -143,9 +143,20 @@ _CITATION = re.compile(r"\[([^\[\]*_]+)\]\[([^\[\]*_&]+)\]")
 _CLOSER_FOLLOWERS = frozenset(" .,;:!?)")
 
 
+# A web URL that markdown-it's normalizeLink returns as it is: an ASCII host (punycode has
+# nothing to do), an optional port, then only characters it never percent-encodes (no `%`:
+# whether it starts an escape is left to markdown-it).
+_PLAIN_LINK = re.compile(
+    r"https?://[A-Za-z0-9.-]+(?::[0-9]*)?(?:[/?#][A-Za-z0-9;/?:@&=+$,\-_.!~*'()#]*)?"
+)
+
+
 @lru_cache(maxsize=4096)
 def _normalize_link(url: str) -> str:
-    # Sources are cited by many entries: percent-encoding each URL once is enough.
+    # Sources are cited by many entries: percent-encoding each URL once is enough; most need
+    # none (markdown-it parses and reassembles every URL: a tenth of compiling an entry).
+    if _PLAIN_LINK.fullmatch(url):
+        return url
     return str(_markdown().normalizeLink(url))
 
 
