@@ -271,6 +271,7 @@ def test_to_text_blocks_and_entities() -> None:
 
 # --- link destinations: the plain-URL shortcut returns what normalizeLink would ---
 
+
 def _urls(host: str, tail: str) -> st.SearchStrategy[str]:
     return st.builds(
         lambda scheme, host, port, tail: f"{scheme}://{host}{port}{tail}",
