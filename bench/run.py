@@ -419,6 +419,30 @@ def bench_size(bench: Bench, n: int, *, with_hugo: bool) -> None:
         runs=runs,
         before=lambda i: clean_build(root),
     )
+    copy = bench.work / f"copy-{n}"
+    for key, label, options in (
+        ("write_floor", "Floor: write the cold build's output files (plain os calls)", []),
+        (
+            "link_floor",
+            "Floor: hard-link the cold build's output files into a new folder",
+            ["--link"],
+        ),
+    ):
+        bench.measure(
+            key,
+            label,
+            n,
+            lambda i, options=options: [
+                sys.executable,
+                str(HERE / "writefloor.py"),
+                str(root / "public"),
+                str(copy),
+                *options,
+            ],
+            runs=runs,
+            before=lambda i: shutil.rmtree(copy, ignore_errors=True),
+        )
+    shutil.rmtree(copy, ignore_errors=True)
     if not bench.quick and n <= 10_000:  # Pagefind over 100,000 pages: far past 10 minutes
         bench_search(bench, root, n, runs)
     out = bench.work / f"obvious-{n}"
@@ -1047,6 +1071,26 @@ def evaluate(bench: Bench, sizes: Sequence[int]) -> None:
                 )
             )
     for n in sizes:
+        base = bench.find("cold", n)
+        for key, what in (
+            ("write_floor", "writing the output's files alone"),
+            (
+                "link_floor",
+                "hard-linking them into a new folder alone (an unchanged rebuild's least)",
+            ),
+        ):
+            figure = bench.find(key, n)
+            if figure is not None and base is not None:
+                bench.checks.append(
+                    Check(
+                        f"Floor: {what} (N={n:,}; no target: reported)",
+                        f"{seconds(figure.median)} = {figure.median / base.median:.1%} of the "
+                        "cold build",
+                        None,
+                        key,
+                    )
+                )
+    for n in sizes:
         base, searched = bench.find("cold", n), bench.find("cold_search", n)
         if base is not None and searched is not None:
             extra = searched.median - base.median
@@ -1248,6 +1292,10 @@ def render(bench: Bench, sizes: Sequence[int], machine: list[str], elapsed: floa
         "- Obvious script (`bench/obvious.py`): `yaml.safe_load` per file (`--c-loader`: "
         "`yaml.CSafeLoader`), one feedgen FeedGenerator with every entry and full content, "
         "RSS and Atom written. Floor (`bench/floor.py`): the C loader alone, one process.",
+        "- Write and link floors (`bench/writefloor.py`): the files of the last cold build's "
+        "output, read into memory, then written with plain `os` calls into a new folder (or "
+        "hard-linked there, `--link`), folders made as needed; the disk's cost of creating that "
+        "many files and folders, which any build pays.",
         "- Hugo (`bench/hugo.py`): the same entries as Markdown posts; a page per post, home RSS and "
         "Atom of every post with full content, HTML tag pages. Cold: `public/` and caches deleted.",
         "- Cold build with `search: true`: the same cold build with `search: true` added to "
