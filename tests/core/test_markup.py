@@ -5,9 +5,10 @@ from __future__ import annotations
 import html
 import os
 from typing import Any
+from urllib.parse import urljoin
 
 import pytest
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from feedpub.render import markup
@@ -307,3 +308,20 @@ def test_plain_link_shortcut_takes_common_urls() -> None:
         assert markup._PLAIN_LINK.fullmatch(url)
     for url in ("https://例え.jp/", "https://a.b/x y", "https://a.b/%41", "javascript:x"):
         assert not markup._PLAIN_LINK.fullmatch(url)
+
+
+@SETTINGS
+@given(url=urls, base=st.sampled_from([BASE, "http://base/p/q", "https://a.b/x?y#z"]))
+@example(url="https://a.b?", base=BASE)
+@example(url="https://a.b/x?#f", base=BASE)
+@example(url="https://a.b/x;", base=BASE)
+@example(url="https://a.b/x/../y", base=BASE)
+def test_absolute_links_resolve_as_urljoin_does(url: str, base: str) -> None:
+    assume(not url.startswith("mailto:"))  # kept as written, before and after the shortcut
+    try:
+        expected = urljoin(base, url)
+    except ValueError:  # a broken IPv6 host: left to urljoin, which refuses it
+        with pytest.raises(ValueError):
+            markup._resolve(url, base)
+        return
+    assert markup._resolve(url, base) == expected

@@ -101,7 +101,22 @@ def _absolute_raw_html(self: Any, tokens: Any, idx: int, options: Any, env: Any)
 def _resolve(url: str, base: str) -> str:
     if not url or url.startswith(("#", "mailto:")):
         return urljoin(base, url) if url.startswith("#") else url
+    if _absolute_as_is(url):
+        return url
     return urljoin(base, url)
+
+
+def _absolute_as_is(url: str) -> bool:
+    """Whether ``urljoin`` gives this absolute URL back unchanged, whatever the base: a plain
+    web URL (lower-case scheme) with no empty query or fragment and no ``;`` parameters, the
+    parts urljoin would drop or rebuild."""
+    if ";" in url or url.endswith("#") or not _PLAIN_LINK.fullmatch(url):
+        return False
+    query = url.find("?")
+    fragment = url.find("#")
+    if query != -1 and (fragment == -1 or query < fragment):
+        return query + 1 < len(url) and url[query + 1] != "#"
+    return True
 
 
 def _absolute_attr(name: str) -> Any:
