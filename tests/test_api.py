@@ -66,3 +66,21 @@ def test_bad_input_raises_a_feedpub_error_with_its_file(tmp_path: Path) -> None:
     with pytest.raises(feedpub.FeedpubError) as raised:
         feedpub.build(tmp_path / "nowhere", now=NOW)
     assert "feedpub.yaml" in str(raised.value.problems[0].location.file)
+
+
+def test_version_read_from_metadata_is_importlib_metadatas() -> None:
+    from importlib.metadata import version
+
+    assert feedpub._metadata_version() == version("feedpub") == feedpub.__version__
+
+
+def test_version_in_doubt_is_left_to_importlib_metadata(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name, text in (("feedpub-9.1.dist-info", "Version: 9.1\n"), ("other-1.dist-info", "")):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "METADATA").write_text(f"Name: x\n{text}\nVersion: 7\n")
+    monkeypatch.setattr("sys.path", [str(tmp_path)])
+    assert feedpub._metadata_version() == "9.1"  # the header's, not the body's
+    (tmp_path / "FeedPub-9.2.dist-info").mkdir()
+    assert feedpub._metadata_version() is None  # two installs in one folder
