@@ -61,6 +61,7 @@ from feedpub.render.manifest import (
 from feedpub.render.reads import Read
 from feedpub.render.site import page_jobs, stylesheet
 from feedpub.render.templating import templates_for
+from feedpub.staging import Staging
 
 RENDER_STAGE = "rendering pages and feeds"
 STATIC_DIR = "static"  # files copied into the output as they are (images, icons)
@@ -99,57 +100,76 @@ def full_build(
         templates = templates_for(settings.root, settings.base_url, settings.timezone)
         key = manifest_key(settings, templates.fingerprint)
         previous = Previous() if force else read_manifest(root, key, output)
-        present = existing_files(output) if previous.records else None
+        present = existing_files(output)
         # Files edited or replaced in the output since the last build are rendered and written
         # again like any changed page; only untouched ones are carried over unread.
-        untouched = untouched_files(output, previous, present) if present else set()
-        if progress is not None:
-            progress(RENDER_STAGE, 0, 1)
-        rendered = render_output(
-            pub, moment, _lookup(records), parts, previous=previous, present=untouched
+        untouched = untouched_files(output, previous, present) if previous.records else set()
+        old_hashes = (
+            {rel: previous.records[rel].hash for rel in untouched} if previous.records else None
         )
-        files = rendered.files
-        if progress is not None:
-            progress(RENDER_STAGE, 1, 1)
-        warnings: list[Problem] = list(tracked.warnings) + feed_warnings(
-            pub, files, moment, rendered.carried
-        )
-        if validate:
-            problems = validate_feeds(files, output, moment)
-            errors = [p for p in problems if p.is_error]
-            if errors:
-                raise ValidationFailed(
-                    f"{len(errors)} validation error{'s' if len(errors) != 1 else ''}; the old output was kept",
-                    problems,
-                )
-            warnings += problems
-        if pagefind is not None:
-            # The index is part of the output like any page: written into the new folder before
-            # the swap, so readers never see pages and index from different builds.
-            pages = {**{rel: (output / rel).read_bytes() for rel in rendered.carried}, **files}
-            files.update(search.index_pages(pages, pagefind))
-        manifest = rendered.records()
-        result = BuildResult(
-            output=output,
-            entries=len(pub.entries),
-            feeds=len(pub.feeds),
-            warnings=warnings,
-            edited=tracked.edited,
-            fingerprint=fingerprint((rel, r.hash) for rel, r in manifest.items()),
-        )
-        forget_manifest(root)  # until the swap is done, the old one may not hold
-        counts = write_output(
-            output,
-            files,
-            progress,
-            carried=rendered.carried,
-            old_hashes={rel: previous.records[rel].hash for rel in untouched}
-            if previous.records
-            else None,
-            new_hashes={rel: manifest[rel].hash for rel in files},
-            old_files=present,
-            discard=discard,
-        )
+        # Pages go into the new output folder as they are rendered; it is removed on any
+        # failure (the old output stays as it is) and swapped in by write_output.
+        staging = Staging(output, present, old_hashes)
+        try:
+            if progress is not None:
+                progress(RENDER_STAGE, 0, 1)
+            rendered = render_output(
+                pub,
+                moment,
+                _lookup(records),
+                parts,
+                previous=previous,
+                present=untouched,
+                staging=staging,
+            )
+            files = rendered.files
+            if progress is not None:
+                progress(RENDER_STAGE, 1, 1)
+            warnings: list[Problem] = list(tracked.warnings) + feed_warnings(
+                pub, files, moment, {*rendered.carried, *rendered.stored}
+            )
+            if validate:
+                problems = validate_feeds(files, output, moment)
+                errors = [p for p in problems if p.is_error]
+                if errors:
+                    raise ValidationFailed(
+                        f"{len(errors)} validation error{'s' if len(errors) != 1 else ''}; the old output was kept",
+                        problems,
+                    )
+                warnings += problems
+            if pagefind is not None:
+                # The index is part of the output like any page: written into the new folder
+                # before the swap, so readers never see pages and index from different builds.
+                pages = {
+                    **{rel: (output / rel).read_bytes() for rel in rendered.carried},
+                    **{rel: (staging.path / rel).read_bytes() for rel in rendered.stored},
+                    **files,
+                }
+                files.update(search.index_pages(pages, pagefind))
+            manifest = rendered.records()
+            result = BuildResult(
+                output=output,
+                entries=len(pub.entries),
+                feeds=len(pub.feeds),
+                warnings=warnings,
+                edited=tracked.edited,
+                fingerprint=fingerprint((rel, r.hash) for rel, r in manifest.items()),
+            )
+            forget_manifest(root)  # until the swap is done, the old one may not hold
+            counts = write_output(
+                output,
+                files,
+                progress,
+                carried=rendered.carried,
+                old_hashes=old_hashes,
+                new_hashes={rel: manifest[rel].hash for rel in files},
+                old_files=present,
+                discard=discard,
+                staging=staging,
+            )
+        except BaseException:
+            staging.remove()
+            raise
         write_manifest(root, key, output, manifest, rendered.reads)
         result.written, result.unchanged, result.removed = (
             counts.written,
@@ -181,20 +201,26 @@ def full_build(
 
 @dataclass
 class Rendered:
-    """A build's output: files rendered now, pages carried over from the old output unread,
-    and the records of both for the next build's manifest."""
+    """A build's output: files rendered now and held as bytes, pages handed to a store as
+    they were rendered (``stored``: their hash and the entries they link to), pages carried
+    over from the old output unread, and the records of all for the next build's manifest."""
 
     files: dict[str, bytes]
     carried: dict[str, PageRecord] = field(default_factory=dict)
     digests: dict[str, str] = field(default_factory=dict)  # of every page
     reads: dict[str, set[Read]] = field(default_factory=dict)  # per template
+    stored: Mapping[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)
 
     def records(self) -> dict[str, PageRecord]:
         made = {
             rel: PageRecord(file_hash(data), self.digests.get(rel, ""), listing_links(rel, data))
             for rel, data in self.files.items()
         }
-        return {**self.carried, **made}
+        stored = {
+            rel: PageRecord(hash, self.digests.get(rel, ""), shows)
+            for rel, (hash, shows) in self.stored.items()
+        }
+        return {**self.carried, **stored, **made}
 
 
 def render_publication(
@@ -220,10 +246,12 @@ def render_output(
     sitemap_limits: SitemapLimits = PROTOCOL_LIMITS,
     previous: Previous | None = None,
     present: Collection[str] = (),
+    staging: Staging | None = None,
 ) -> Rendered:
     """``render_publication``, except that a page whose inputs are those ``previous`` (the
     last build's manifest) records, and whose file is ``present`` in the old output, is
-    carried over instead of rendered."""
+    carried over instead of rendered; with ``staging``, pages go into the new output folder
+    as they are rendered instead of into ``files``."""
     settings = pub.settings
     find = lookup or (lambda url: None)
     done = parts or {}
@@ -258,17 +286,27 @@ def render_output(
     templates.start_build()
     site, jobs = page_jobs(settings, pub.feeds, briefings, per_feed, templates, links)
     files["style.css"] = stylesheet()
-    pages = render_pages(jobs, site.render, previous or Previous(), present)
-    files.update(pages.files)
+
+    def store(rel: str, data: bytes) -> None:
+        if rel in static:  # static/ wins: the page is not kept
+            return
+        if staging is None:
+            files[rel] = data
+        else:
+            staging.put(rel, data)
+
+    pages = render_pages(jobs, site.render, previous or Previous(), present, store)
     files.update(static)
     carried = {rel: record for rel, record in pages.carried.items() if rel not in static}
+    stored = staging.records if staging is not None else {}
     shown = {rel: record.shows for rel, record in carried.items()}
+    shown.update((rel, shows) for rel, (_, shows) in stored.items())
     files.update(
         render_discovery(
             settings, pub.feeds, [b.entry for b in briefings], files, sitemap_limits, shown
         )
     )
-    return Rendered(files, carried, pages.digests, pages.reads)
+    return Rendered(files, carried, pages.digests, pages.reads, stored)
 
 
 def feed_stylesheet() -> bytes:

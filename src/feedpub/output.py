@@ -18,10 +18,13 @@ import sys
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from feedpub.errors import BuildError, Location, Problem, UsageError, display_path
 from feedpub.faults import checkpoint, simulated
+
+if TYPE_CHECKING:
+    from feedpub.staging import Staging
 
 MARKER = ".feedpub-output"  # in every output folder feedpub writes; never published
 MARKER_TEXT = (
@@ -208,6 +211,7 @@ def write_output(
     new_hashes: Mapping[str, str] | None = None,
     old_files: set[str] | None = None,
     discard: Discard | None = None,
+    staging: Staging | None = None,
 ) -> Counts:
     """Write ``files`` as the new content of ``output`` in one swap (``progress`` is told
     ("writing", done, total) as files go).
@@ -220,10 +224,14 @@ def write_output(
     file is unchanged when its hash is, without reading the old one. ``old_files``: what
     ``existing_files(output)`` gave, when the caller has it already. ``discard``: what
     deletes the old output after the swap (by default: at once, before returning).
+    ``staging``: the new folder, already holding the pages rendered into it (which are
+    neither in ``files`` nor in ``carried``); it is completed and swapped in, or removed.
     """
-    new = _temporary(output, "new")
+    new = _temporary(output, "new") if staging is None else staging.path
+    staged: Collection[str] = () if staging is None else staging.records
     try:
-        recover(output)
+        if staging is None:
+            recover(output)  # (Staging did, before it made its folder)
         if old_files is None:
             old_files = existing_files(output)
         if old_hashes is not None and new_hashes is not None:
@@ -234,14 +242,21 @@ def write_output(
             }
         else:
             changed = {rel for rel, data in files.items() if not _same(output / rel, data)}
-        removed = old_files - set(files) - set(carried)
-        total = len(files) + len(carried)
+        if staging is not None:
+            changed |= staging.changed
+        removed = old_files - set(files) - set(carried) - set(staged)
+        total = len(files) + len(carried) + len(staged)
         counts = Counts(len(changed), total - len(changed), len(removed))
         if not changed and not removed:
+            if staging is not None:
+                staging.remove()
             if output.is_dir() and not (output / MARKER).is_file():
                 _write_new(output / MARKER, MARKER_TEXT)  # an output adopted from before
             return counts
-        new.mkdir(parents=True)
+        if staging is None:
+            new.mkdir(parents=True)
+        else:
+            staging.make_folder("")
         if not (_same(output / MARKER, MARKER_TEXT) and _link(output / MARKER, new / MARKER)):
             _write_new(new / MARKER, MARKER_TEXT)
         _fill(new, output, files, carried, changed, progress, total)
@@ -249,6 +264,8 @@ def write_output(
             progress("writing", total, total)
         checkpoint("build-swap")
         (discard or _rmtree)(_swap(new, output))
+        if staging is not None:
+            staging.swapped()
         return counts
     except OSError as exc:
         shutil.rmtree(new, ignore_errors=True)

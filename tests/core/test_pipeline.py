@@ -116,6 +116,33 @@ def test_validation_error_aborts_and_keeps_old_output(
         p.location.file == "public/all/rss.xml" and p.is_error for p in caught.value.problems
     )
     assert snapshot(mini / "public") == before
+    # the pages rendered into the new folder went with it
+    assert sorted(p.name for p in mini.iterdir() if p.name.startswith(".public")) == []
+
+
+def test_interrupt_while_rendering_removes_the_new_folder(
+    mini: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from feedpub.render.pages import PageJob
+    from feedpub.render.site import Site
+
+    build(mini, now=NOW)
+    before = snapshot(mini / "public")
+    real = Site.render
+    seen: list[str] = []
+
+    def interrupted(self: Site, job: PageJob) -> bytes:
+        seen.append(job.path)
+        if len(seen) == 3:  # two pages are in the new folder by now
+            assert [p.name for p in mini.iterdir() if p.name.startswith(".public.new-")]
+            raise KeyboardInterrupt
+        return real(self, job)
+
+    monkeypatch.setattr(Site, "render", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        build(mini, now=NOW, force=True)
+    assert snapshot(mini / "public") == before
+    assert sorted(p.name for p in mini.iterdir() if p.name.startswith(".public")) == []
 
 
 def small_files_only() -> None:

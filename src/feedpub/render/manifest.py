@@ -275,9 +275,9 @@ def forget_manifest(root: Path) -> None:
 
 @dataclass
 class Pages:
-    """The site's pages of one build: rendered now, or carried over from the old output."""
+    """The site's pages of one build: rendered now (and handed to the store), or carried
+    over from the old output."""
 
-    files: dict[str, bytes]
     digests: dict[str, str]  # of every page, rendered or carried
     carried: dict[str, PageRecord]
     reads: dict[str, set[Read]]  # per template, for the next build
@@ -288,9 +288,10 @@ def render_pages(
     render: Callable[[PageJob], bytes],
     previous: Previous,
     present: Collection[str],
+    store: Callable[[str, bytes], None],
 ) -> Pages:
     """Render each job whose digest differs from the last build's (or whose file is not in
-    the old output, ``present``); carry the others over.
+    the old output, ``present``) and hand its bytes to ``store`` at once; carry the others over.
 
     A page carried over read, when it was rendered, no field but those its template's
     pages had been seen to read by then, so equal values of those fields mean equal bytes.
@@ -299,7 +300,7 @@ def render_pages(
     jobs = list(jobs)
     reads = {t: set(found) for t, found in previous.reads.items()}
     before: dict[str, Digests] = {}
-    out = Pages({}, {}, {}, reads)
+    out = Pages({}, {}, reads)
     for job in jobs:
         old = previous.records.get(job.path)
         if old is not None and job.path in present and job.template in previous.reads:
@@ -312,7 +313,7 @@ def render_pages(
                 out.digests[job.path] = digest
                 continue
         with recording(reads.setdefault(job.template, set())):
-            out.files[job.path] = render(job)
+            store(job.path, render(job))
     after: dict[str, Digests] = {}
     for job in jobs:
         grown = reads[job.template] != previous.reads.get(job.template)
