@@ -14,7 +14,7 @@ from importlib.resources import files as files_of
 from pathlib import Path
 
 from feedpub import search, stamp
-from feedpub.entries import Progress, compile_entries
+from feedpub.entries import CACHE_DIR, Progress, compile_entries
 from feedpub.errors import (
     BuildError,
     InputError,
@@ -34,6 +34,7 @@ from feedpub.render.archive import STYLESHEET_FILE
 from feedpub.render.briefing import (
     Briefing,
     LocalParts,
+    RelatedBlocks,
     entry_link,
     finish_briefing,
     render_local,
@@ -64,6 +65,7 @@ from feedpub.render.templating import templates_for
 from feedpub.staging import Staging
 
 RENDER_STAGE = "rendering pages and feeds"
+RELATED_CACHE = CACHE_DIR / "related.pickle"  # the finished Related blocks of the last build
 STATIC_DIR = "static"  # files copied into the output as they are (images, icons)
 
 
@@ -113,6 +115,7 @@ def full_build(
         try:
             if progress is not None:
                 progress(RENDER_STAGE, 0, 1)
+            blocks = RelatedBlocks.load(root / RELATED_CACHE, key.encode())
             rendered = render_output(
                 pub,
                 moment,
@@ -121,7 +124,9 @@ def full_build(
                 previous=previous,
                 present=untouched,
                 staging=staging,
+                related=blocks,
             )
+            blocks.save(root / RELATED_CACHE)
             files = rendered.files
             if progress is not None:
                 progress(RENDER_STAGE, 1, 1)
@@ -247,11 +252,13 @@ def render_output(
     previous: Previous | None = None,
     present: Collection[str] = (),
     staging: Staging | None = None,
+    related: RelatedBlocks | None = None,
 ) -> Rendered:
     """``render_publication``, except that a page whose inputs are those ``previous`` (the
     last build's manifest) records, and whose file is ``present`` in the old output, is
     carried over instead of rendered; with ``staging``, pages go into the new output folder
-    as they are rendered instead of into ``files``."""
+    as they are rendered instead of into ``files``. ``related``: the Related blocks finished
+    before (and those finished now)."""
     settings = pub.settings
     find = lookup or (lambda url: None)
     done = parts or {}
@@ -266,7 +273,7 @@ def render_output(
         for entry in due
     }
     briefings = [
-        finish_briefing(entry, local[entry.id], settings.base_url, links, templates)
+        finish_briefing(entry, local[entry.id], settings.base_url, links, templates, related)
         for entry in due
     ]
     by_id = {b.entry.id: b for b in briefings}

@@ -1,7 +1,9 @@
 """Entry files in, checked entries with their own rendered HTML out: on every core, cached by content.
 
 A file whose bytes, settings and cited source records are unchanged since the last build is
-neither parsed nor rendered again: its result comes from ``.feedpub/cache/``.
+neither parsed nor rendered again: its result comes from ``.feedpub/cache/``. Each result is
+pickled once, where it was made (in a worker), and the cache shards keep those bytes as they
+are: a shard holds bytes per file, unpickled only for the files a build takes from it.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from feedpub.render.templating import Templates, TemplateSpec, from_spec, templa
 CACHE_DIR = Path(".feedpub") / "cache"
 SHARDS = 16  # a one-file change rewrites one sixteenth of the cache
 INDEX_FILE = "index.pickle"  # digest, signature, cited URLs and problems of every file
-CACHE_FORMAT = 5
+CACHE_FORMAT = 6
 # Told how far a long build has come: (stage, done, total); the CLI draws it on a terminal.
 Progress = Callable[[str, int, int], None]
 COMPILE_STAGE = "reading entries"
@@ -50,8 +52,8 @@ class Compiled:
     content_hash: str = ""  # for the ledger (feedpub.ledger.content_hash)
 
 
-# A file's cached result: (content digest, result, "size:mtime_ns" when that may be trusted).
-CacheItem = tuple[str, Compiled, str]
+# A file's cached result: (content digest, the pickled result, "size:mtime_ns" when trusted).
+CacheItem = tuple[str, bytes, str]
 # A file changed this close to when we looked at it may hide an edit from its mtime (the
 # filesystem clock is coarse): such a file is always read and hashed next time.
 RACY_NS = 100_000_000
@@ -106,6 +108,19 @@ def _known(digest: str, signature: str, compiled: Compiled) -> Known:
     return Known(digest, signature, urls, compiled.records_key, compiled.problems)
 
 
+def _pickle(value: Any) -> bytes:
+    return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _unpickle_compiled(data: bytes) -> Compiled | None:
+    """A cached result, or None when its bytes do not hold one (a cache only costs time)."""
+    try:
+        found = pickle.loads(data)
+    except Exception:  # any broken or foreign bytes: compile the file again
+        return None
+    return found if isinstance(found, Compiled) else None
+
+
 # Worker-process state, set once per worker by _init_worker.
 _worker: dict[str, Any] = {}
 
@@ -120,6 +135,16 @@ def _init_worker(
     _worker.update(
         context=context, base_url=base_url, records=records, templates=from_spec(templates)
     )
+
+
+def _start_worker(
+    context: EntryContext,
+    base_url: str,
+    records: Mapping[str, SourceRecord],
+    templates: TemplateSpec,
+) -> None:
+    gc.enable()  # a forked worker inherits the collector switched off while the parent loads
+    _init_worker(context, base_url, records, templates)
 
 
 # One file to compile: its path relative to the root, its path, and its bytes when the main
@@ -156,8 +181,13 @@ def _compile_one(rel: str, path: str, raw: bytes | None) -> tuple[str, Compiled]
     return hashlib.blake2b(raw, digest_size=16).hexdigest(), compiled
 
 
-def _compile_batch(batch: Sequence[Job]) -> list[tuple[str, Compiled]]:
-    return [_compile_one(rel, path, raw) for rel, path, raw in batch]
+def _compile_batch(batch: Sequence[Job]) -> list[tuple[str, bytes]]:
+    """In a worker: each result pickled here, once; the parent keeps these bytes for the cache."""
+    return [(digest, _pickle(compiled)) for digest, compiled in map(_compile_job, batch)]
+
+
+def _compile_job(job: Job) -> tuple[str, Compiled]:
+    return _compile_one(*job)
 
 
 def _context_key(settings: Settings, templates: Templates) -> str:
@@ -186,19 +216,11 @@ def _shard(rel: str) -> int:
 def _load_cache(
     folder: Path, context_key: str, shards: Iterable[int] = range(SHARDS)
 ) -> dict[str, CacheItem]:
-    """The cached results in ``shards`` (all of them by default); a shard that is missing,
-    stale or unreadable just counts as empty."""
+    """The cached results in ``shards`` (all of them by default), still pickled; a shard that
+    is missing, stale or unreadable just counts as empty."""
     files: dict[str, CacheItem] = {}
-    # Unpickling makes no garbage cycles, but the collector would walk the growing cache
-    # again and again (half the loading time at 10,000 entries): off while it loads.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        for shard in shards:
-            files.update(_read_pickle(folder / f"entries-{shard:02d}.pickle", context_key))
-    finally:
-        if collecting:
-            gc.enable()
+    for shard in shards:
+        files.update(_read_pickle(folder / f"entries-{shard:02d}.pickle", context_key))
     return files
 
 
@@ -228,7 +250,8 @@ def _read_pickle(path: Path, context_key: str) -> dict[str, Any]:
 def _save_cache(
     folder: Path, context_key: str, files: dict[str, CacheItem], dirty: set[int]
 ) -> None:
-    """Rewrite the shards holding a changed, added or removed file (all of them on a cold build)."""
+    """Rewrite the shards holding a changed, added or removed file (all of them on a cold
+    build); the results in them are bytes already, pickled where they were made."""
     try:
         folder.mkdir(parents=True, exist_ok=True)
         by_shard: dict[int, dict[str, CacheItem]] = {shard: {} for shard in dirty}
@@ -238,29 +261,30 @@ def _save_cache(
                 by_shard[shard][rel] = value
         for shard, content in by_shard.items():
             path = folder / f"entries-{shard:02d}.pickle"
-            data = pickle.dumps(
-                {"context": context_key, "files": content}, protocol=pickle.HIGHEST_PROTOCOL
-            )
-            write_atomic(path, data, durable=False)
+            write_atomic(path, _pickle({"context": context_key, "files": content}), durable=False)
     except OSError:
         pass  # a cache that cannot be written only costs time next build
 
 
 def _load_index(folder: Path, context_key: str) -> dict[str, Known]:
     """What the last build knew of each file; empty when missing, stale or unreadable."""
-    return _read_pickle(folder / INDEX_FILE, context_key)
+    stored = _read_pickle(folder / INDEX_FILE, context_key)
+    try:
+        return {rel: Known(*fields) for rel, fields in stored.items()}
+    except TypeError:  # not the tuples _save_index writes
+        return {}
 
 
 def _save_index(folder: Path, context_key: str, files: dict[str, Known]) -> None:
+    """Plain tuples, not the dataclasses: pickling 10,000 of those took half a second."""
+    rows = {
+        rel: (k.digest, k.signature, k.urls, k.records_key, k.problems) for rel, k in files.items()
+    }
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        path = folder / INDEX_FILE
-        temporary = path.with_suffix(".tmp")
-        with temporary.open("wb") as handle:
-            pickle.dump(
-                {"context": context_key, "files": files}, handle, protocol=pickle.HIGHEST_PROTOCOL
-            )
-        os.replace(temporary, path)
+        write_atomic(
+            folder / INDEX_FILE, _pickle({"context": context_key, "files": rows}), durable=False
+        )
     except OSError:
         pass  # like the cache: without an index the next build compiles every file
 
@@ -286,6 +310,26 @@ def compile_entries(
     Which files to compile again comes from a small index, not from the cache: when any file
     has a problem, it is reported (and no entry returned) before the cache is read at all.
     """
+    # Loading makes no garbage cycles, but the collector would walk the growing results
+    # again and again: off while they load (the caller freezes them afterwards).
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _compile_entries(root, settings, records, problems, stats, hashes, progress)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _compile_entries(
+    root: Path,
+    settings: Settings,
+    records: Mapping[str, SourceRecord],
+    problems: list[Problem],
+    stats: CompileStats | None,
+    hashes: dict[str, str] | None,
+    progress: Progress | None,
+) -> tuple[list[Entry], dict[str, LocalParts]]:
     from feedpub.sources import normalise_url
 
     stats = stats if stats is not None else CompileStats()
@@ -301,6 +345,7 @@ def compile_entries(
     unchanged: list[str] = []  # files whose cached result stands
     todo: list[Job] = []
     unreadable: dict[str, tuple[Problem, ...]] = {}
+    index_changed = False
 
     for path, rel in files:
         sig = signature(path)
@@ -313,32 +358,39 @@ def compile_entries(
             raw = read_bytes(path, checker, context.max_bytes)
             if raw is None:
                 unreadable[rel] = tuple(checker.problems)
+                index_changed = True
                 continue
             if hashlib.blake2b(raw, digest_size=16).hexdigest() != seen.digest:
                 seen = None
         if seen is not None and _urls_key(seen.urls, records, normalise_url) == seen.records_key:
-            known[rel] = replace(seen, signature=sig)
+            if seen.signature != sig:
+                seen = replace(seen, signature=sig)
+                index_changed = True
+            known[rel] = seen
             unchanged.append(rel)
         else:
             todo.append((rel, path, raw))  # raw None: a worker reads it
+            index_changed = True
     stats.cached = len(unchanged)
     stats.compiled = len(todo) + len(unreadable)
     done = _run(todo, context, settings.base_url, records, templates.spec, stats, progress)
     compiled_now: dict[str, CacheItem] = {}
     for rel, problems_of in unreadable.items():
         results[rel] = Compiled(None, problems_of, None, "")
-    for (rel, path, _raw), (digest, compiled) in zip(todo, done, strict=True):
+    for (rel, path, _raw), (digest, compiled, data) in zip(todo, done, strict=True):
         results[rel] = compiled
         if digest:
             sig = signature(path)
-            compiled_now[rel] = (digest, compiled, sig)
+            compiled_now[rel] = (digest, data, sig)
             known[rel] = _known(digest, sig, compiled)
+    gone = index.keys() - known.keys()
+    index_changed = index_changed or bool(gone)
     failed = any(c.problems for c in results.values()) or any(k.problems for k in known.values())
     if failed:
         # Report now, without reading the cache. Only the index is saved: a file compiled
         # here is compiled again next time (its cached result is missing or stale), while a
         # broken file that stays unchanged is reported again from the index alone.
-        if known != index:
+        if index_changed:
             _save_index(cache_folder, context_key, known)
         _report(files, results, known, problems)
         return [], {}
@@ -346,26 +398,30 @@ def compile_entries(
     missing: list[Job] = []
     for rel in unchanged:
         hit = cache.get(rel)
-        if hit is not None and hit[0] == known[rel].digest:
-            results[rel] = hit[1]  # its signature lives in the index now
+        found = None
+        if isinstance(hit, tuple) and len(hit) == 3 and hit[0] == known[rel].digest:
+            found = _unpickle_compiled(hit[1])
+        if found is not None:
+            results[rel] = found  # its signature lives in the index now
         else:  # the index and the cache disagree: compile it after all
+            cache.pop(rel, None)
             missing.append((rel, str(root / rel), None))
     if missing:
         again = _run(missing, context, settings.base_url, records, templates.spec, stats)
-        for (rel, path, _raw), (digest, compiled) in zip(missing, again, strict=True):
+        for (rel, path, _raw), (digest, compiled, data) in zip(missing, again, strict=True):
             results[rel] = compiled
             sig = signature(path)
-            compiled_now[rel] = (digest, compiled, sig)
+            compiled_now[rel] = (digest, data, sig)
             known[rel] = _known(digest, sig, compiled)
         stats.cached -= len(missing)
         stats.compiled += len(missing)
-    gone = index.keys() - known.keys()
+        index_changed = True
     dirty = {_shard(rel) for rel in compiled_now} | {_shard(rel) for rel in gone}
-    fresh = {rel: cache[rel] for rel in unchanged if rel in cache and rel not in compiled_now}
-    fresh.update(compiled_now)
     if dirty:
+        fresh = {rel: cache[rel] for rel in unchanged if rel in cache and rel not in compiled_now}
+        fresh.update(compiled_now)
         _save_cache(cache_folder, context_key, fresh, dirty)
-    if dirty or known != index:
+    if index_changed:
         _save_index(cache_folder, context_key, known)
     _report(files, results, known, problems)
     entries: list[Entry] = []
@@ -411,16 +467,17 @@ def _run(
     templates: TemplateSpec,
     stats: CompileStats,
     progress: Progress | None = None,
-) -> list[tuple[str, Compiled]]:
+) -> list[tuple[str, Compiled, bytes]]:
+    """(content digest, result, the result pickled) of each job, in order."""
     workers = worker_count()
     if len(todo) < PARALLEL_THRESHOLD or workers < 2:
         _init_worker(context, base_url, records, templates)
-        if progress is None:
-            return _compile_batch(todo)
-        out = []
+        out: list[tuple[str, Compiled, bytes]] = []
         for index, job in enumerate(todo, 1):
-            out.append(_compile_one(*job))
-            progress(COMPILE_STAGE, index, len(todo))
+            digest, compiled = _compile_one(*job)
+            out.append((digest, compiled, _pickle(compiled) if digest else b""))
+            if progress is not None:
+                progress(COMPILE_STAGE, index, len(todo))
         return out
     stats.workers = workers
     # Contiguous batches, a few per worker: little pickling overhead, balanced enough.
@@ -430,12 +487,12 @@ def _run(
     with ProcessPoolExecutor(
         max_workers=workers,
         mp_context=get_context(method),
-        initializer=_init_worker,
+        initializer=_start_worker,
         initargs=(context, base_url, records, templates),
     ) as pool:
         out = []
         for batch in pool.map(_compile_batch, batches):
-            out.extend(batch)
+            out.extend((digest, pickle.loads(data), data) for digest, data in batch)
             if progress is not None:
                 progress(COMPILE_STAGE, len(out), len(todo))
         return out

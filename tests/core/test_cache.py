@@ -108,3 +108,22 @@ def test_a_broken_entry_is_reported_without_reading_the_cache(
     stats, ids = compile_stats(mini)
     assert (stats.compiled, stats.cached, len(read)) == (1, 4, 1)
     assert "zz-broken" in ids
+
+
+def test_a_broken_result_in_a_readable_shard_is_compiled_again(mini: Path) -> None:
+    import pickle
+
+    compile_stats(mini)
+    broken = 0
+    for shard in (mini / CACHE_DIR).glob("entries-*.pickle"):
+        stored = pickle.loads(shard.read_bytes())
+        for rel, (digest, _data, sig) in stored["files"].items():
+            stored["files"][rel] = (digest, b"\x80\x05garbage" if broken else b"", sig)
+            broken += 1
+        shard.write_bytes(pickle.dumps(stored))
+    assert broken == 4
+    stats, ids = compile_stats(mini)
+    assert (stats.compiled, stats.cached) == (4, 0)
+    assert ids == ["draft", "future", "grain-deal", "talks"]
+    third, _ = compile_stats(mini)
+    assert (third.compiled, third.cached) == (0, 4)

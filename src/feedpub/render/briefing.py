@@ -2,19 +2,24 @@
 
 The body comes from the ``briefing.html`` template. Its Related block needs other entries'
 titles, so an entry's own parts (made in worker processes, cached) carry a marker there,
-which ``finish_briefing`` replaces once every entry is known.
+which ``finish_briefing`` replaces once every entry is known (through ``RelatedBlocks``, the
+blocks of the last build, when the entry and what it shows of its related entries are unchanged).
 """
 
 from __future__ import annotations
 
+import hashlib
+import pickle
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from functools import cached_property
+from functools import cache, cached_property
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from markupsafe import Markup
 
+from feedpub.files import write_atomic
 from feedpub.model import FEED_FILES, Entry, FeedSpec, Image, SourceRecord
 from feedpub.render.context import (
     BriefingView,
@@ -34,7 +39,15 @@ MARKER = "\ue000feedpub:related\ue001"
 # Splits a batch of Markdown fragments sanitised in one nh3 call; inline Markdown never makes it.
 _SPLIT = "<hr>"
 
-__all__ = ["Briefing", "CitedSource", "LocalParts", "Urls", "finish_briefing", "render_local"]
+__all__ = [
+    "Briefing",
+    "CitedSource",
+    "LocalParts",
+    "RelatedBlocks",
+    "Urls",
+    "finish_briefing",
+    "render_local",
+]
 
 
 @dataclass(frozen=True)
@@ -57,7 +70,7 @@ class Urls:
 
     @property
     def host(self) -> str:
-        return urlsplit(self.base).hostname or "localhost"
+        return _host(self.base)
 
     def entry_tag(self, entry: Entry) -> str:
         """A tag: URI (RFC 4151) that never changes: host, the entry's publication date, its id."""
@@ -65,6 +78,11 @@ class Urls:
 
     def feed_tag(self, feed: FeedSpec, since: int | None) -> str:
         return f"tag:{self.host},{since or 2000}:feeds/{feed.id}"
+
+
+@cache
+def _host(base: str) -> str:
+    return urlsplit(base).hostname or "localhost"
 
 
 @dataclass(frozen=True)
@@ -76,7 +94,14 @@ class LocalParts:
     page_html: str  # the same as the template wrote it (for the entry page), MARKER for Related
     sources: tuple[CitedSource, ...]
     related_empty: str = ""  # the Related block with no related entries
-    view: BriefingView | None = None  # kept when the entry names related entries
+    # ``entry`` of briefing.html, pickled, when the entry names related entries: unpickled
+    # only when its Related block must be rendered again (and hashed into that block's key).
+    view_data: bytes = b""
+
+    def view(self) -> BriefingView:
+        view = pickle.loads(self.view_data)
+        assert isinstance(view, BriefingView)
+        return view
 
 
 @dataclass(frozen=True)
@@ -224,7 +249,7 @@ def render_local(
         page_html=page,
         sources=sources,
         related_empty=templates.empty_block(BRIEFING_TEMPLATE, context, RELATED_BLOCK),
-        view=view if entry.related else None,
+        view_data=pickle.dumps(view, protocol=pickle.HIGHEST_PROTOCOL) if entry.related else b"",
     )
 
 
@@ -242,20 +267,87 @@ def entry_link(entry: Entry, base_url: str, summary_html: str) -> EntryLink:
     )
 
 
+class RelatedBlocks:
+    """Finished Related blocks by a key of everything they are made from: the settings and
+    templates (``scope``), the entry's own view and each related entry's link. ``old`` holds
+    the last build's; what this build used is collected in ``new`` for the next one."""
+
+    def __init__(self, scope: bytes, old: Mapping[bytes, tuple[str, str]] | None = None) -> None:
+        self.scope = scope
+        self.old = old or {}
+        self.new: dict[bytes, tuple[str, str]] = {}
+        self._links: dict[int, tuple[bytes, EntryLink]] = {}
+
+    def key(self, view_data: bytes, related: tuple[EntryLink, ...]) -> bytes:
+        total = hashlib.blake2b(self.scope, digest_size=16)
+        total.update(hashlib.blake2b(view_data, digest_size=16).digest())
+        for link in related:
+            total.update(self._link(link))
+        return total.digest()
+
+    def _link(self, link: EntryLink) -> bytes:
+        """A link's every field (repr is faithful for these: text, datetimes, a tuple of text)."""
+        found = self._links.get(id(link))
+        if found is None:
+            encoded = hashlib.blake2b(repr(link).encode("utf-8", "surrogatepass"), digest_size=16)
+            found = self._links[id(link)] = (encoded.digest(), link)  # the link kept alive
+        return found[0]
+
+    @classmethod
+    def load(cls, path: Path, scope: bytes) -> RelatedBlocks:
+        """The blocks ``path`` holds for ``scope``; none when it is missing, stale or broken
+        (a cache only ever costs time)."""
+        try:
+            stored = pickle.loads(path.read_bytes())
+            if isinstance(stored, dict) and stored.get("scope") == scope:
+                found = stored["blocks"]
+                if isinstance(found, dict) and all(
+                    type(key) is bytes
+                    and type(value) is tuple
+                    and len(value) == 2
+                    and type(value[0]) is str
+                    and type(value[1]) is str
+                    for key, value in found.items()
+                ):
+                    return cls(scope, found)
+        except Exception:  # any unreadable or foreign file: render them all
+            pass
+        return cls(scope)
+
+    def save(self, path: Path) -> None:
+        """This build's blocks (only those it used), when they differ from the last build's."""
+        if self.new.keys() == self.old.keys():
+            return
+        data = {"scope": self.scope, "blocks": self.new}
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            write_atomic(path, pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL), durable=False)
+        except OSError:
+            pass  # the next build renders them again
+
+
 def finish_briefing(
     entry: Entry,
     local: LocalParts,
     base_url: str,
     links: Mapping[str, EntryLink],
     templates: Templates,
+    blocks: RelatedBlocks | None = None,
 ) -> Briefing:
-    """Fill in the Related block (it names other entries); ``links`` holds every due entry."""
+    """Fill in the Related block (it names other entries); ``links`` holds every due entry.
+    A block found in ``blocks`` is taken as it is, one made here is added to it."""
     urls = Urls(base_url)
     related = tuple(links[other] for other in entry.related if other in links)
-    if related and local.view is not None:
-        context = {"entry": replace(local.view, related=related)}
-        block = templates.render_block(BRIEFING_TEMPLATE, context, RELATED_BLOCK)
-        feed_block = sanitise(block)
+    if related and local.view_data:
+        key = blocks.key(local.view_data, related) if blocks is not None else b""
+        found = blocks.old.get(key) if blocks is not None else None
+        if found is None:
+            context = {"entry": replace(local.view(), related=related)}
+            block = templates.render_block(BRIEFING_TEMPLATE, context, RELATED_BLOCK)
+            found = (block, sanitise(block))
+        if blocks is not None:
+            blocks.new[key] = found
+        block, feed_block = found
     else:
         block = feed_block = local.related_empty
         if block:
