@@ -85,9 +85,17 @@ def full_build(
     unless ``force``: then every page is rendered and compared with the old file.
     ``settings``: feedpub.yaml as the caller read it."""
     records = _source_records(root)
-    pub, parts, hashes = load_compiled(root, records, progress, settings)
-    # What was loaded lives until the build ends: the collector need not walk it again.
-    gc.freeze()
+    # What is loaded lives until the build ends and makes no cycles: the collector stays off
+    # while it loads and never walks it (frozen before it is on again: its first young
+    # collection alone would walk every entry once more).
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        pub, parts, hashes = load_compiled(root, records, progress, settings)
+        gc.freeze()
+    finally:
+        if collecting:
+            gc.enable()
     discard = Discard()  # the old output goes while the manifest, ledger and stamp are written
     try:
         pagefind = search.require_pagefind(pub.settings) if pub.settings.search else None

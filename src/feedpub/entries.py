@@ -33,7 +33,7 @@ from feedpub.render.templating import Templates, TemplateSpec, from_spec, templa
 CACHE_DIR = Path(".feedpub") / "cache"
 SHARDS = 16  # a one-file change rewrites one sixteenth of the cache
 INDEX_FILE = "index.pickle"  # digest, signature, cited URLs and problems of every file
-CACHE_FORMAT = 6
+CACHE_FORMAT = 7
 # Told how far a long build has come: (stage, done, total); the CLI draws it on a terminal.
 Progress = Callable[[str, int, int], None]
 COMPILE_STAGE = "reading entries"

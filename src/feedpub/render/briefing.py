@@ -97,6 +97,7 @@ class LocalParts:
     # ``entry`` of briefing.html, pickled, when the entry names related entries: unpickled
     # only when its Related block must be rendered again (and hashed into that block's key).
     view_data: bytes = b""
+    view_key: bytes = b""  # a hash of view_data
 
     def view(self) -> BriefingView:
         view = pickle.loads(self.view_data)
@@ -243,13 +244,15 @@ def render_local(
         context = {"entry": view}
         raw = templates.render_replacing(BRIEFING_TEMPLATE, context, RELATED_BLOCK, MARKER)
         page = canonical(raw)
+    view_data = pickle.dumps(view, protocol=pickle.HIGHEST_PROTOCOL) if entry.related else b""
     return LocalParts(
         summary_html=summary,
         body_html=body,
         page_html=page,
         sources=sources,
         related_empty=templates.empty_block(BRIEFING_TEMPLATE, context, RELATED_BLOCK),
-        view_data=pickle.dumps(view, protocol=pickle.HIGHEST_PROTOCOL) if entry.related else b"",
+        view_data=view_data,
+        view_key=hashlib.blake2b(view_data, digest_size=16).digest() if view_data else b"",
     )
 
 
@@ -278,9 +281,9 @@ class RelatedBlocks:
         self.new: dict[bytes, tuple[str, str]] = {}
         self._links: dict[int, tuple[bytes, EntryLink]] = {}
 
-    def key(self, view_data: bytes, related: tuple[EntryLink, ...]) -> bytes:
+    def key(self, view_key: bytes, related: tuple[EntryLink, ...]) -> bytes:
         total = hashlib.blake2b(self.scope, digest_size=16)
-        total.update(hashlib.blake2b(view_data, digest_size=16).digest())
+        total.update(view_key)
         for link in related:
             total.update(self._link(link))
         return total.digest()
@@ -339,7 +342,7 @@ def finish_briefing(
     urls = Urls(base_url)
     related = tuple(links[other] for other in entry.related if other in links)
     if related and local.view_data:
-        key = blocks.key(local.view_data, related) if blocks is not None else b""
+        key = blocks.key(local.view_key, related) if blocks is not None else b""
         found = blocks.old.get(key) if blocks is not None else None
         if found is None:
             context = {"entry": replace(local.view(), related=related)}
