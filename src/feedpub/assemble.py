@@ -45,6 +45,7 @@ from feedpub.render.discover import (
     listing_links,
     render_discovery,
 )
+from feedpub.render.farm import Farm
 from feedpub.render.feeditems import feed_items, local_path
 from feedpub.render.feeds import render_feed
 from feedpub.render.manifest import (
@@ -310,7 +311,8 @@ def render_output(
         else:
             staging.put(rel, data)
 
-    pages = render_pages(jobs, site.render, previous or Previous(), present, store)
+    farm = Farm(staging, site.render, static) if staging is not None else None
+    pages = render_pages(jobs, site.render, previous or Previous(), present, store, farm)
     files.update(static)
     carried = {rel: record for rel, record in pages.carried.items() if rel not in static}
     stored = staging.records if staging is not None else {}

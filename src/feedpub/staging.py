@@ -51,11 +51,12 @@ class Staging:
         self.records[rel] = (digest, listing_links(rel, data))
         self.place(rel, data, digest)
 
-    def place(self, rel: str, data: bytes, digest: str) -> None:
-        """Write or link ``rel`` into the folder (what ``put`` and the workers do);
-        BuildError when it cannot be written."""
+    def place(self, rel: str, data: bytes, digest: str) -> bool:
+        """Write ``rel`` into the folder, or link it when the old output's file is the same
+        (what ``put`` and the workers do): whether it was written. BuildError when it
+        cannot be."""
         try:
-            self._place(rel, data, digest)
+            return self._place(rel, data, digest)
         except OSError as exc:
             where = exc.filename or self.path / rel
             raise BuildError(
@@ -63,7 +64,7 @@ class Staging:
                 "the old output was kept"
             ) from exc
 
-    def _place(self, rel: str, data: bytes, digest: str) -> None:
+    def _place(self, rel: str, data: bytes, digest: str) -> bool:
         folder = rel.rpartition("/")[0]
         if folder not in self._folders:
             self.make_folder(folder)
@@ -71,7 +72,7 @@ class Staging:
         if rel in self.old_files and self._unchanged(rel, data, digest):
             try:
                 os.link(self.output / rel, target)
-                return
+                return False
             except OSError:
                 pass
         self.changed.add(rel)
@@ -84,6 +85,7 @@ class Staging:
             raise OSError(exc.errno, exc.strerror, str(target)) from exc
         finally:
             os.close(fd)
+        return True
 
     def _unchanged(self, rel: str, data: bytes, digest: str) -> bool:
         if self.old_hashes is None:

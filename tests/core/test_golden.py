@@ -3,13 +3,17 @@ processes, parse cache and ledger on); FEEDPUB_UPDATE_GOLDEN=1 rewrites the file
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 from pathlib import Path
 
 import pytest
 
 from feedpub import entries
 from feedpub.pipeline import build
+from feedpub.render import farm
+from feedpub.render.manifest import MANIFEST_FILE
 from tests.conftest import NOW
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -45,9 +49,38 @@ def test_cold_build_on_worker_processes_matches_golden_files(
     # the path a real publication's cold build takes.
     monkeypatch.setattr(entries, "PARALLEL_THRESHOLD", 0)
     monkeypatch.setattr(entries, "worker_count", lambda: 2)
+    # ... and render its entry pages on them
+    monkeypatch.setattr(farm, "PARALLEL_THRESHOLD", 0)
+    monkeypatch.setattr(farm, "BATCH", 1)
+    monkeypatch.setattr(farm, "worker_count", lambda: 2)
     result = build(mini, now=NOW)
     assert result.entries > 0
     assert_golden(built_files(mini / "public"))
+
+
+def manifest_of(root: Path) -> tuple[object, object]:
+    """What .feedpub/pages.json says of the pages (but the inode and time of each file)."""
+    data = json.loads((root / MANIFEST_FILE).read_text(encoding="utf-8"))
+    return data["reads"], {rel: record[:3] for rel, record in data["files"].items()}
+
+
+@pytest.mark.parametrize("workers", [2, 3])
+def test_entry_pages_on_worker_processes_are_recorded_as_in_process(
+    mini: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workers: int
+) -> None:
+    other = tmp_path / "farmed"
+    shutil.copytree(mini, other)
+    build(mini, now=NOW)
+    monkeypatch.setattr(farm, "PARALLEL_THRESHOLD", 0)
+    monkeypatch.setattr(farm, "BATCH", 1)
+    monkeypatch.setattr(farm, "worker_count", lambda: workers)
+    build(other, now=NOW)
+    assert built_files(other / "public") == built_files(mini / "public")
+    assert manifest_of(other) == manifest_of(mini)
+    # and a rebuild after an edit renders only what changed, as in-process
+    talks = other / "entries" / "2025" / "talks.yaml"
+    talks.write_text(talks.read_text().replace("Talks resume", "Talks resume in Istanbul"))
+    assert build(other, now=NOW).written == 12
 
 
 def test_rebuild_from_the_cache_matches_golden_files(mini: Path) -> None:

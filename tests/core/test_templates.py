@@ -113,6 +113,30 @@ def test_undefined_variable_is_located_and_the_old_output_stays(mini: Path) -> N
     assert output(mini) == before
 
 
+def test_an_error_in_a_worker_process_is_located_and_the_old_output_stays(
+    mini: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from feedpub.render import farm
+
+    build(mini, now=NOW)
+    before = output(mini)
+    monkeypatch.setattr(farm, "PARALLEL_THRESHOLD", 0)
+    monkeypatch.setattr(farm, "BATCH", 1)
+    monkeypatch.setattr(farm, "worker_count", lambda: 3)  # two workers take both entry pages
+    write_template(
+        mini,
+        "entry.html",
+        '{% extends "feedpub/entry.html" %}\n\n{% block tags %}\n'
+        "{% if entry.id == 'talks' %}{{ entry.subtitle }}{% endif %}{% endblock %}\n",
+    )
+    assert problems_of(mini) == [
+        "templates/entry.html:4: error: 'feedpub.render.context.EntryView object' has no "
+        "attribute 'subtitle'; see README.md, *Templates*, for what templates receive"
+    ]
+    assert output(mini) == before
+    assert sorted(p.name for p in mini.iterdir() if p.name.startswith(".public")) == []
+
+
 def test_undefined_variable_in_the_briefing_body_is_reported_once(mini: Path) -> None:
     write_template(mini, "briefing.html", "<p>{{ lead }}</p>\n")
     assert problems_of(mini) == [

@@ -23,7 +23,7 @@ from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field, fields, is_dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from markupsafe import Markup
 
@@ -273,6 +273,18 @@ def forget_manifest(root: Path) -> None:
         (root / MANIFEST_FILE).unlink(missing_ok=True)
 
 
+class Farming(Protocol):
+    """What renders some of a build's pages elsewhere (``render.farm.Farm``)."""
+
+    templates: set[str]  # of the pages it took
+
+    def start(self, todo: list[PageJob], reads: dict[str, set[Read]]) -> list[PageJob]: ...
+
+    def finish(self) -> None: ...
+
+    def close(self) -> None: ...
+
+
 @dataclass
 class Pages:
     """The site's pages of one build: rendered now (and handed to the store), or carried
@@ -289,6 +301,7 @@ def render_pages(
     previous: Previous,
     present: Collection[str],
     store: Callable[[str, bytes], None],
+    farm: Farming | None = None,
 ) -> Pages:
     """Render each job whose digest differs from the last build's (or whose file is not in
     the old output, ``present``) and hand its bytes to ``store`` at once; carry the others over.
@@ -296,11 +309,14 @@ def render_pages(
     A page carried over read, when it was rendered, no field but those its template's
     pages had been seen to read by then, so equal values of those fields mean equal bytes.
     Its digest is stored again over what the template's pages read by the end of this build.
+    ``farm`` renders what it can of the jobs elsewhere (worker processes) while the rest
+    render here.
     """
     jobs = list(jobs)
     reads = {t: set(found) for t, found in previous.reads.items()}
     before: dict[str, Digests] = {}
     out = Pages({}, {}, reads)
+    todo: list[PageJob] = []
     for job in jobs:
         old = previous.records.get(job.path)
         if old is not None and job.path in present and job.template in previous.reads:
@@ -312,10 +328,39 @@ def render_pages(
                 out.carried[job.path] = old
                 out.digests[job.path] = digest
                 continue
-        with recording(reads.setdefault(job.template, set())):
-            store(job.path, render(job))
+        todo.append(job)
+    farmed: set[str] = set()  # templates whose pages' reads come in with farm.finish()
+    try:
+        if farm is not None:
+            todo = farm.start(todo, reads)
+            farmed = farm.templates
+        for job in todo:
+            with recording(reads.setdefault(job.template, set())):
+                store(job.path, render(job))
+        # Digests need every read of the page's template: those of the farmed ones wait.
+        _digest_after(jobs, previous, reads, out, lambda t: t not in farmed)
+        if farm is not None:
+            farm.finish()
+    finally:
+        if farm is not None:
+            farm.close()
+    _digest_after(jobs, previous, reads, out, lambda t: t in farmed)
+    return out
+
+
+def _digest_after(
+    jobs: list[PageJob],
+    previous: Previous,
+    reads: dict[str, set[Read]],
+    out: Pages,
+    chosen: Callable[[str], bool],
+) -> None:
+    """The digest of each page of a ``chosen`` template rendered now, or carried over while
+    its template's pages read more than they had by the last build."""
     after: dict[str, Digests] = {}
     for job in jobs:
+        if not chosen(job.template):
+            continue
         grown = reads[job.template] != previous.reads.get(job.template)
         if job.path in out.digests and not grown:
             continue
@@ -323,4 +368,3 @@ def render_pages(
         if digests is None:
             digests = after[job.template] = Digests(reads[job.template])
         out.digests[job.path] = digests.of(job)
-    return out
