@@ -18,7 +18,7 @@ from typing import Any
 
 from feedpub.entries import worker_count
 from feedpub.render.discover import listing_links
-from feedpub.render.manifest import file_hash
+from feedpub.render.manifest import Digests, file_hash
 from feedpub.render.pages import PageJob
 from feedpub.render.reads import Read, recording
 from feedpub.staging import Staging
@@ -29,8 +29,9 @@ BATCH = 64  # pages a worker takes at a time (~0.1 s)
 # What the workers inherit through the fork: set just before the pool starts.
 _shared: dict[str, Any] = {}
 
-# Per page: path, hash of its bytes, entries it links to, whether it was written (not linked).
-Done = tuple[str, str, tuple[str, ...], bool]
+# Per page: path, hash of its bytes, entries it links to, whether it was written (not
+# linked), and its digest over the reads of its batch (see ``Farm.digests``).
+Done = tuple[str, str, tuple[str, ...], bool, str]
 
 
 def _render_range(start: int, stop: int) -> tuple[list[Done], dict[str, set[Read]]]:
@@ -38,14 +39,23 @@ def _render_range(start: int, stop: int) -> tuple[list[Done], dict[str, set[Read
     jobs: list[PageJob] = _shared["jobs"]
     render: Callable[[PageJob], bytes] = _shared["render"]
     staging: Staging = _shared["staging"]
+    known: dict[str, set[Read]] = _shared["reads"]  # as they were when the farm started
     reads: dict[str, set[Read]] = {}
-    done: list[Done] = []
+    pages = []
     for job in jobs[start:stop]:
-        with recording(reads.setdefault(job.template, set())):
+        into = reads.get(job.template)
+        if into is None:
+            into = reads[job.template] = set(known.get(job.template, ()))
+        with recording(into):
             data = render(job)
         digest = file_hash(data)
         written = staging.place(job.path, data, digest)
-        done.append((job.path, digest, listing_links(job.path, data), written))
+        pages.append((job, digest, listing_links(job.path, data), written))
+    digests = {template: Digests(found) for template, found in reads.items()}
+    done = [
+        (job.path, digest, links, written, digests[job.template].of(job))
+        for job, digest, links, written in pages
+    ]
     return done, reads
 
 
@@ -69,6 +79,8 @@ class Farm:
         self._batches: list[tuple[int, int]] = []
         self._futures: list[Future[tuple[list[Done], dict[str, set[Read]]]]] = []
         self._reads: dict[str, set[Read]] = {}
+        self._template_of: dict[str, str] = {}
+        self.digests: dict[str, str] = {}  # of the pages rendered, when final (see finish)
 
     def start(self, todo: list[PageJob], reads: dict[str, set[Read]]) -> list[PageJob]:
         """Hand the pages of ``todo`` to worker processes, in batches; the jobs left for the
@@ -81,7 +93,8 @@ class Farm:
         for folder in sorted({job.path.rpartition("/")[0] for job in chosen}):
             self.staging.make_folder(folder)  # before the fork: workers never race on mkdir
         self._reads = reads
-        _shared.update(jobs=chosen, render=self.render, staging=self.staging)
+        self._template_of = {job.path: job.template for job in chosen}
+        _shared.update(jobs=chosen, render=self.render, staging=self.staging, reads=reads)
         self._pool = ProcessPoolExecutor(max_workers=workers - 1, mp_context=get_context("fork"))
         self._batches = [(i, min(i + BATCH, len(chosen))) for i in range(0, len(chosen), BATCH)]
         self._futures = [self._pool.submit(_render_range, *b) for b in self._batches]
@@ -104,12 +117,19 @@ class Farm:
         finally:
             self.close()
         for done, found in results:
-            for rel, digest, links, written in done:
+            for rel, digest, links, written, _ in done:
                 self.staging.records[rel] = (digest, links)
                 if written:
                     self.staging.changed.add(rel)
             for template, names in found.items():
                 self._reads.setdefault(template, set()).update(names)
+        # A page's digest covers what every page of its template read by the end of the
+        # build: one made over its batch's reads holds when those were all of them.
+        for done, found in results:
+            for rel, _, _, _, digest in done:
+                template = self._template_of[rel]
+                if found[template] == self._reads[template]:
+                    self.digests[rel] = digest
 
     def close(self) -> None:
         """Stop the workers: batches not begun are dropped, those running end first."""

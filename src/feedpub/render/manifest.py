@@ -277,6 +277,7 @@ class Farming(Protocol):
     """What renders some of a build's pages elsewhere (``render.farm.Farm``)."""
 
     templates: set[str]  # of the pages it took
+    digests: dict[str, str]  # of pages it rendered, final once it finished
 
     def start(self, todo: list[PageJob], reads: dict[str, set[Read]]) -> list[PageJob]: ...
 
@@ -344,7 +345,7 @@ def render_pages(
     finally:
         if farm is not None:
             farm.close()
-    _digest_after(jobs, previous, reads, out, lambda t: t in farmed)
+    _digest_after(jobs, previous, reads, out, lambda t: t in farmed, farm.digests if farm else {})
     return out
 
 
@@ -354,12 +355,17 @@ def _digest_after(
     reads: dict[str, set[Read]],
     out: Pages,
     chosen: Callable[[str], bool],
+    known: Mapping[str, str] | None = None,
 ) -> None:
     """The digest of each page of a ``chosen`` template rendered now, or carried over while
-    its template's pages read more than they had by the last build."""
+    its template's pages read more than they had by the last build; ``known``: digests
+    worked out already."""
     after: dict[str, Digests] = {}
     for job in jobs:
         if not chosen(job.template):
+            continue
+        if known and job.path in known:
+            out.digests[job.path] = known[job.path]
             continue
         grown = reads[job.template] != previous.reads.get(job.template)
         if job.path in out.digests and not grown:
