@@ -49,7 +49,7 @@ def test_cold_build_on_worker_processes_matches_golden_files(
     # the path a real publication's cold build takes.
     monkeypatch.setattr(entries, "PARALLEL_THRESHOLD", 0)
     monkeypatch.setattr(entries, "worker_count", lambda: 2)
-    # ... and render its entry pages on them
+    # ... and render its pages on them
     monkeypatch.setattr(farm, "PARALLEL_THRESHOLD", 0)
     monkeypatch.setattr(farm, "BATCH", 1)
     monkeypatch.setattr(farm, "worker_count", lambda: 2)
@@ -65,7 +65,7 @@ def manifest_of(root: Path) -> tuple[object, object]:
 
 
 @pytest.mark.parametrize("workers", [2, 3])
-def test_entry_pages_on_worker_processes_are_recorded_as_in_process(
+def test_pages_on_worker_processes_are_recorded_as_in_process(
     mini: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workers: int
 ) -> None:
     other = tmp_path / "farmed"

@@ -122,7 +122,9 @@ def test_an_error_in_a_worker_process_is_located_and_the_old_output_stays(
     before = output(mini)
     monkeypatch.setattr(farm, "PARALLEL_THRESHOLD", 0)
     monkeypatch.setattr(farm, "BATCH", 1)
-    monkeypatch.setattr(farm, "worker_count", lambda: 3)  # two workers take both entry pages
+    monkeypatch.setattr(farm, "worker_count", lambda: 3)
+    # the parent takes no batch back: every page is rendered by a worker
+    monkeypatch.setattr(farm.Farm, "steal", False)
     write_template(
         mini,
         "entry.html",
