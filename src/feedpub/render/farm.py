@@ -92,8 +92,9 @@ class Farm:
         workers = worker_count()
         if len(chosen) < self.threshold or workers < 2 or "fork" not in get_all_start_methods():
             return todo
-        for folder in sorted({job.path.rpartition("/")[0] for job in chosen}):
-            self.staging.make_folder(folder)  # before the fork: workers never race on mkdir
+        # The new folder itself exists before the fork; the folders under it are made by
+        # whichever process needs one first (mkdir with exist_ok: two at once both succeed).
+        self.staging.make_folder("")
         self._reads = reads
         self._template_of = {job.path: job.template for job in chosen}
         _shared.update(jobs=chosen, render=self.render, staging=self.staging, reads=reads)
