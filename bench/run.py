@@ -8,8 +8,9 @@ runs N = 1,000 once, without Hugo, in well under a minute, and writes ``bench/re
 
 Every measurement is a subprocess: wall time from start to ``os.wait4``, peak memory as the largest
 of the child's ``ru_maxrss`` (from ``wait4``; only when above the benchmark's own peak, which Linux
-carries into a child across exec), its sampled high-water mark, and the sampled resident size of
-its whole process tree (a process pool's workers count together). The exit code is non-zero only
+carries into a child across exec), its sampled high-water mark, and the sampled memory of its whole
+process tree (a process pool's workers count together, by PSS: a page a forked worker shares with
+its parent counts once, not once per process). The exit code is non-zero only
 when something failed to run, never for a missed target.
 """
 
@@ -84,7 +85,7 @@ class TreeSampler(threading.Thread):
 
     def run(self) -> None:
         while not self.done.wait(self.interval):
-            self.peak = max(self.peak, tree_rss(self.pid), high_water(self.pid))
+            self.peak = max(self.peak, tree_memory(self.pid), high_water(self.pid))
 
     def stop(self) -> int:
         self.done.set()
@@ -104,8 +105,8 @@ def high_water(pid: int) -> int:
     return 0
 
 
-def tree_rss(root: int) -> int:
-    """Bytes resident in ``root`` and its descendants now (0 when it is gone)."""
+def tree_memory(root: int) -> int:
+    """Bytes held by ``root`` and its descendants now (their PSS; 0 when it is gone)."""
     parents: dict[int, int] = {}
     for name in os.listdir("/proc"):
         if not name.isdigit():
@@ -126,14 +127,25 @@ def tree_rss(root: int) -> int:
             if ppid in family and pid not in family:
                 family.add(pid)
                 grew = True
-    total = 0
-    for pid in family:
-        try:
-            with open(f"/proc/{pid}/statm", "rb") as handle:
-                total += int(handle.read().split()[1]) * PAGE
-        except (OSError, IndexError, ValueError):
-            continue
-    return total
+    return sum(proportional_size(pid) for pid in family)
+
+
+def proportional_size(pid: int) -> int:
+    """Bytes of memory ``pid`` holds, a page shared with n processes counting 1/n (its PSS):
+    a forked worker shares most of its parent's pages, which RSS would count once per process.
+    RSS where the kernel gives no PSS; 0 when the process is gone."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", "rb") as handle:
+            for line in handle:
+                if line.startswith(b"Pss:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, IndexError, ValueError):
+        pass
+    try:
+        with open(f"/proc/{pid}/statm", "rb") as handle:
+            return int(handle.read().split()[1]) * PAGE
+    except (OSError, IndexError, ValueError):
+        return 0
 
 
 @dataclass
@@ -1044,7 +1056,7 @@ def evaluate(bench: Bench, sizes: Sequence[int]) -> None:
     if cold and obvious:
         bench.checks.append(
             Check(
-                f"Cold build peak RSS ≤ obvious script's ({tag})",
+                f"Cold build peak memory ≤ obvious script's ({tag})",
                 f"{cold.rss / MiB:.0f} MiB vs {obvious.rss / MiB:.0f} MiB",
                 cold.rss <= obvious.rss,
                 "cold",
@@ -1111,7 +1123,7 @@ def evaluate(bench: Bench, sizes: Sequence[int]) -> None:
     if large is not None:
         bench.checks.append(
             Check(
-                "Cold build peak RSS ≤ 1.5 GiB (N=100,000)",
+                "Cold build peak memory ≤ 1.5 GiB (N=100,000)",
                 f"{large.rss / GiB:.2f} GiB",
                 large.rss <= 1.5 * GiB,
                 "cold",
@@ -1238,10 +1250,10 @@ def render(bench: Bench, sizes: Sequence[int], machine: list[str], elapsed: floa
         "## Figures",
         "",
         "Median of the runs (5 at N = 1,000, 3 at 10,000, 1 at 100,000; 1 with `--quick`). "
-        "Peak RSS: the largest of the runs, whole process tree. Ratios compare medians at the "
+        "Peak memory: the largest of the runs, whole process tree (PSS: shared pages count once). Ratios compare medians at the "
         "same N.",
         "",
-        "| Figure | N | runs | median | min–max | peak RSS | vs obvious | vs obvious (C) | vs Hugo "
+        "| Figure | N | runs | median | min–max | peak memory | vs obvious | vs obvious (C) | vs Hugo "
         "| vs floor | notes |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
