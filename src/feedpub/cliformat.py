@@ -16,12 +16,12 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from feedpub.model import SourceRecord
 from feedpub.redact import redact_text
 
 log = logging.getLogger("feedpub")
 
 if TYPE_CHECKING:
+    from feedpub.model import SourceRecord
     from feedpub.publish import PublishReport
     from feedpub.sources.pull import PullReport
 
@@ -40,6 +40,8 @@ class SourceRow:
 
 
 def source_json(row: SourceRow, records: Mapping[str, SourceRecord]) -> dict[str, Any]:
+    from feedpub.model import SourceRecord  # here: a build with nothing to do never needs it
+
     record = records.get(row.url) or SourceRecord(url=row.url)
     return {
         "url": row.url,
@@ -57,6 +59,7 @@ def source_rows(
     citations: Mapping[str, Sequence[str]], records: Mapping[str, SourceRecord]
 ) -> list[SourceRow]:
     """Every cited URL with what the lock knows about it (``new`` when nothing), sorted by URL."""
+    from feedpub.model import SourceRecord
     from feedpub.sources import merge_citations
 
     rows = []
