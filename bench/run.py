@@ -93,16 +93,21 @@ class TreeSampler(threading.Thread):
         return self.peak
 
 
-def high_water(pid: int) -> int:
-    """Bytes: the peak resident size of ``pid``'s program so far (0 when it is gone)."""
+def proc_kib(path: str, key: bytes) -> int | None:
+    """Bytes: the "``key`` N kB" line of a /proc file; None when it is missing or unreadable."""
     try:
-        with open(f"/proc/{pid}/status", "rb") as handle:
+        with open(path, "rb") as handle:
             for line in handle:
-                if line.startswith(b"VmHWM:"):
+                if line.startswith(key):
                     return int(line.split()[1]) * 1024
     except (OSError, IndexError, ValueError):
         pass
-    return 0
+    return None
+
+
+def high_water(pid: int) -> int:
+    """Bytes: the peak resident size of ``pid``'s program so far (0 when it is gone)."""
+    return proc_kib(f"/proc/{pid}/status", b"VmHWM:") or 0
 
 
 def tree_memory(root: int) -> int:
@@ -134,13 +139,9 @@ def proportional_size(pid: int) -> int:
     """Bytes of memory ``pid`` holds, a page shared with n processes counting 1/n (its PSS):
     a forked worker shares most of its parent's pages, which RSS would count once per process.
     RSS where the kernel gives no PSS; 0 when the process is gone."""
-    try:
-        with open(f"/proc/{pid}/smaps_rollup", "rb") as handle:
-            for line in handle:
-                if line.startswith(b"Pss:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, IndexError, ValueError):
-        pass
+    found = proc_kib(f"/proc/{pid}/smaps_rollup", b"Pss:")
+    if found is not None:
+        return found
     try:
         with open(f"/proc/{pid}/statm", "rb") as handle:
             return int(handle.read().split()[1]) * PAGE
