@@ -31,7 +31,6 @@ from jinja2 import (
     meta,
     nodes,
 )
-from jinja2.bccache import Bucket, BytecodeCache
 from jinja2.ext import Extension
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
@@ -39,6 +38,7 @@ from markupsafe import Markup
 from feedpub.errors import InputError, Location, Problem, problem_count
 from feedpub.inputs import read_regular, walk
 from feedpub.render.reads import ACTIVE, FIELDS, Read, note, note_all, recording
+from feedpub.render.templatecode import SharedCode, StoredCode
 
 TEMPLATES_DIR = "templates"  # a publication's overrides, at its root
 PACKAGE_DIR = Path(__file__).resolve().parent.parent / "templates"
@@ -95,22 +95,9 @@ class _Sandbox(SandboxedEnvironment):
         return super().getitem(obj, argument)
 
 
-class _SharedCode(BytecodeCache):
-    """Compiled template code shared by every Templates of the process, by template name,
-    file and source checksum: a new publication root (a test makes hundreds) compiles only
-    its own templates."""
-
-    def __init__(self) -> None:
-        self.store: dict[tuple[str, str], Any] = {}
-
-    def load_bytecode(self, bucket: Bucket) -> None:
-        bucket.code = self.store.get((bucket.key, bucket.checksum))
-
-    def dump_bytecode(self, bucket: Bucket) -> None:
-        self.store[(bucket.key, bucket.checksum)] = bucket.code
-
-
-_SHARED_CODE = _SharedCode()
+# Compiled template code shared by every Templates of the process (a test makes hundreds of
+# publication roots: each compiles only its own templates), and kept on disk per publication.
+_SHARED_CODE = SharedCode()
 
 
 class TemplateRefused(TemplateError):
@@ -235,7 +222,7 @@ class Templates:
             cache_size=-1,
             finalize=_escape,
             extensions=[MemoExtension],
-            bytecode_cache=_SHARED_CODE,
+            bytecode_cache=StoredCode(_SHARED_CODE, root),
         )
         env.filters["date"] = format_date
         env.filters["local"] = self.local
