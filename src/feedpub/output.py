@@ -306,13 +306,13 @@ def _fill(
                         progress("writing", done, total)
                     rel = prefix + name
                     if rel in changed:
-                        _write_at(dest_fd, name, files[rel], target)
+                        _write_new(target / name, files[rel], dest_fd)
                     elif source_fd is None or not _link_at(source_fd, name, dest_fd):
                         if rel not in files:
                             raise OSError(
                                 errno.ENOENT, "it went missing during the build", str(output / rel)
                             )
-                        _write_at(dest_fd, name, files[rel], target)
+                        _write_new(target / name, files[rel], dest_fd)
             finally:
                 if source_fd is not None:
                     os.close(source_fd)
@@ -326,22 +326,6 @@ def _open_folder(path: Path) -> int | None:
         return os.open(path, os.O_RDONLY | os.O_DIRECTORY)
     except OSError:
         return None
-
-
-def _write_at(folder_fd: int, name: str, data: bytes, folder: Path) -> None:
-    """``_write_new`` for the file ``name`` in the open folder ``folder``."""
-    try:
-        fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644, dir_fd=folder_fd)
-    except OSError as exc:
-        raise OSError(exc.errno, exc.strerror, str(folder / name)) from exc
-    try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view) :]
-    except OSError as exc:
-        raise OSError(exc.errno, exc.strerror, str(folder / name)) from exc
-    finally:
-        os.close(fd)
 
 
 def _link_at(source_fd: int, name: str, dest_fd: int) -> bool:
@@ -426,16 +410,26 @@ def _same(path: Path, data: bytes) -> bool:
         return False
 
 
-def _write_new(path: Path, data: bytes) -> None:
+def _write_new(path: Path, data: bytes, folder_fd: int | None = None) -> None:
+    """Create the file ``path`` (it must not exist yet) holding ``data``; with ``folder_fd``,
+    the file ``path.name`` in that open folder. An OSError names ``path``."""
     # Plain os calls: creating files dominates a cold build on slow disks, so skip the
     # buffered-file layer (the folder is new, so the file cannot exist yet).
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
     try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view) :]
-    finally:
-        os.close(fd)
+        fd = os.open(
+            path if folder_fd is None else path.name,
+            os.O_WRONLY | os.O_CREAT | os.O_EXCL,
+            0o644,
+            dir_fd=folder_fd,
+        )
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+        finally:
+            os.close(fd)
+    except OSError as exc:
+        raise OSError(exc.errno, exc.strerror, str(path)) from exc
 
 
 def _link(source: Path, dest: Path) -> bool:

@@ -16,7 +16,7 @@ from collections.abc import Collection, Mapping
 from pathlib import Path
 
 from feedpub.errors import BuildError
-from feedpub.output import _same, _temporary, recover
+from feedpub.output import _same, _temporary, _write_new, recover
 from feedpub.render.discover import listing_links
 from feedpub.render.manifest import file_hash
 
@@ -45,16 +45,11 @@ class Staging:
         self._folders: set[str] = set()
         self._made = False
 
-    def put(self, rel: str, data: bytes) -> None:
-        """Store the page ``rel`` (a path under the output) with ``data`` as its bytes."""
+    def put(self, rel: str, data: bytes) -> bool:
+        """Store the page ``rel`` (a path under the output) with ``data`` as its bytes: written,
+        or linked when the old output's file is the same (False). BuildError when it cannot be."""
         digest = file_hash(data)
         self.records[rel] = (digest, listing_links(rel, data))
-        self.place(rel, data, digest)
-
-    def place(self, rel: str, data: bytes, digest: str) -> bool:
-        """Write ``rel`` into the folder, or link it when the old output's file is the same
-        (what ``put`` and the workers do): whether it was written. BuildError when it
-        cannot be."""
         try:
             return self._place(rel, data, digest)
         except OSError as exc:
@@ -76,15 +71,7 @@ class Staging:
             except OSError:
                 pass
         self.changed.add(rel)
-        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-        try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view) :]
-        except OSError as exc:
-            raise OSError(exc.errno, exc.strerror, str(target)) from exc
-        finally:
-            os.close(fd)
+        _write_new(target, data)
         return True
 
     def _unchanged(self, rel: str, data: bytes, digest: str) -> bool:
@@ -101,10 +88,6 @@ class Staging:
         if folder not in self._folders:
             (self.path / folder).mkdir(parents=True, exist_ok=True)
             self._folders.add(folder)
-
-    @property
-    def made(self) -> bool:
-        return self._made
 
     def swapped(self) -> None:
         """The folder is the output now (``path`` names the old one): nothing to remove."""

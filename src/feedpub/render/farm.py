@@ -17,8 +17,7 @@ from multiprocessing import get_all_start_methods, get_context
 from typing import Any
 
 from feedpub.entries import worker_count
-from feedpub.render.discover import listing_links
-from feedpub.render.manifest import Digests, file_hash
+from feedpub.render.manifest import Digests
 from feedpub.render.pages import PageJob
 from feedpub.render.reads import Read, recording
 from feedpub.staging import Staging
@@ -48,9 +47,8 @@ def _render_range(start: int, stop: int) -> tuple[list[Done], dict[str, set[Read
             into = reads[job.template] = set(known.get(job.template, ()))
         with recording(into):
             data = render(job)
-        digest = file_hash(data)
-        written = staging.place(job.path, data, digest)
-        pages.append((job, digest, listing_links(job.path, data), written))
+        written = staging.put(job.path, data)
+        pages.append((job, *staging.records[job.path], written))
     digests = {template: Digests(found) for template, found in reads.items()}
     done = [
         (job.path, digest, links, written, digests[job.template].of(job))
